@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv and install into it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+EXTRAS ?= dev,hf,eval,train,serve,multiagent
+
+.PHONY: demo test test-fast lint bench install sandbox-deps clean
+
+$(VENV)/.installed: pyproject.toml setup.py constraints-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints-dev.txt torch==2.13.0
+	$(PIP) install -q -c constraints-dev.txt -e ".[$(EXTRAS)]"
+	touch $@
+
+install: $(VENV)/.installed sandbox-deps
+
+# bubblewrap gives the executor its network/pid namespaces; without it the executor warns and uses a weaker mode.
+sandbox-deps:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		(apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) || \
+		echo "note: bubblewrap (bwrap) not installed; the executor will use its documented fallback isolation"; }
+
+demo: install
+	$(VENV)/bin/azr demo
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow"
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install
+	$(VENV)/bin/azr bench executor
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,240 @@
+"""Run untrusted, model-written Python safely and fast.
+
+    from azr_env.executor import Executor, ExecutionResult
+    with Executor(workers=2, timeout_s=10.0, memory_mb=1024) as ex:
+        r = ex.run(program, expression)                        # exec program, then eval expression
+        rs = ex.run_many([(program, expression), ...])         # parallel, order-preserving
+        r = await ex.arun(program, expression)                 # asyncio-friendly
+
+Design (docs/executor.md has the threat model): `workers` warm parent processes ("zygotes"), each started once
+inside bubblewrap namespaces, fork one fresh child per program. The child drops privileges and sets its limits
+before running anything, so nothing a program does can affect the next one, the worker, or this process. Results
+come back as plain, size-checked JSON. A worker that dies or wedges is replaced; only its program fails.
+
+`PYTHONHASHSEED` is fixed per executor (`hash_seed`, default 0): a program's output never depends on which
+worker ran it, and a second executor with another seed detects outputs that depend on hash order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import queue
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from azr_env.errors import ConfigError, ExecutorClosedError
+from azr_env.sandbox.isolation import DEFAULT_PRELOAD, build_worker, resolve_mode
+from azr_env.sandbox.worker import Worker, WorkerFailure
+
+Status = Literal["ok", "error", "timeout", "memory", "output_limit", "crashed"]
+STATUSES: tuple[str, ...] = ("ok", "error", "timeout", "memory", "output_limit", "crashed")
+# Time a worker may take beyond the program's own limit (compile, fork, clean-up) before it counts as wedged.
+WORKER_GRACE_S = 5.0
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """What happened to one program. Never an exception: every outcome is a status.
+
+    Attributes:
+        status: "ok", "error" (an exception, incl. SyntaxError), "timeout" (wall clock or CPU), "memory",
+            "output_limit" (runaway output past the hard limit), or "crashed" (killed by a signal, no result).
+        value_repr: `repr()` of the expression's value when status is "ok", cut at the executor's `value_cap`.
+        error: "ExceptionType: message" for status "error"/"memory", else a short reason, or None.
+        stdout: what the program printed (stdout and stderr together), cut at the executor's `stdout_cap`.
+        duration_s: wall-clock seconds from fork to exit, as seen by the worker.
+        deterministic: with `check_determinism=True`, whether two evaluations of the expression in the same
+            child gave the same repr; otherwise None.
+        truncated: whether `value_repr` was cut at the cap.
+    """
+
+    status: Status
+    value_repr: str | None = None
+    error: str | None = None
+    stdout: str = ""
+    duration_s: float = 0.0
+    deterministic: bool | None = None
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Executor:
+    """A pool of sandboxed fork-per-program workers. Use as a context manager, or call `close()`.
+
+    Args:
+        workers: parallel worker processes (one program runs in each at a time).
+        timeout_s: default wall-clock limit per program (CPU time is limited to the same, rounded up).
+        memory_mb: address-space limit per program; an allocation beyond it gives status "memory".
+        hash_seed: PYTHONHASHSEED of every program run by this executor.
+        isolation: "auto" (bubblewrap when usable, else warn once and use the fallback), "bwrap" (required),
+            or "fallback" (no namespaces; see docs/executor.md for what it does not stop).
+        stdout_cap: bytes of printed output kept in the result; more is dropped, the program goes on.
+        value_cap: characters of the value's repr kept in the result (`truncated` tells when it was cut).
+        output_limit_bytes: hard limit on printed output; reaching it ends the program as "output_limit".
+        preload: modules each worker imports once at start, so programs using them start fast.
+        max_program_chars: programs and expressions longer than this are refused with status "error".
+    """
+
+    def __init__(
+        self,
+        workers: int = 2,
+        timeout_s: float = 10.0,
+        memory_mb: int = 1024,
+        *,
+        hash_seed: int = 0,
+        isolation: str = "auto",
+        stdout_cap: int = 8192,
+        value_cap: int = 65536,
+        output_limit_bytes: int = 16 * 1024 * 1024,
+        preload: Sequence[str] = DEFAULT_PRELOAD,
+        max_program_chars: int = 1_000_000,
+        debug: bool = False,
+    ) -> None:
+        _check_positive(workers=workers, timeout_s=timeout_s, memory_mb=memory_mb, stdout_cap=stdout_cap,
+                        value_cap=value_cap, output_limit_bytes=output_limit_bytes,
+                        max_program_chars=max_program_chars)
+        if memory_mb < 64:
+            raise ConfigError(f"memory_mb={memory_mb} is too small for a Python process; use 64 or more")
+        if not isinstance(hash_seed, int) or not 0 <= hash_seed <= 4294967295:
+            raise ConfigError(f"hash_seed={hash_seed!r} must be an integer in [0, 4294967295]")
+        self.workers = int(workers)
+        self.timeout_s = float(timeout_s)
+        self.memory_mb = int(memory_mb)
+        self.hash_seed = hash_seed
+        self.max_program_chars = max_program_chars
+        self.isolation = resolve_mode(isolation)
+        config = {"memory_mb": memory_mb, "stdout_cap": stdout_cap, "value_cap": value_cap,
+                  "output_limit_bytes": output_limit_bytes, "preload": list(preload)}
+        self._workers = [
+            Worker(functools.partial(build_worker, self.isolation, slot=slot, hash_seed=hash_seed, config=config),
+                   debug=debug)
+            for slot in range(self.workers)
+        ]
+        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        for worker in self._workers:
+            worker.start()  # non-blocking: the interpreters warm up while the caller goes on
+            self._idle.put(worker)
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="azr-executor")
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # ------------------------------------------------------------------------------------------- public API
+    def run(self, program: str, expression: str, *, timeout_s: float | None = None,
+            check_determinism: bool = False) -> ExecutionResult:
+        """Exec `program` in a fresh namespace in a fresh process, then eval `expression` there."""
+        self._check_open()
+        request = self._request(program, expression, timeout_s, check_determinism)
+        if isinstance(request, ExecutionResult):
+            return request
+        worker = self._acquire()
+        try:
+            deadline = time.monotonic() + request["timeout_s"] + WORKER_GRACE_S
+            try:
+                reply = worker.execute(request, deadline)
+            except WorkerFailure as exc:
+                return ExecutionResult("crashed", error=f"executor worker failed: {exc}")
+        finally:
+            self._idle.put(worker)
+        return ExecutionResult(**{k: reply.get(k) for k in _FIELDS if k in reply})
+
+    def run_many(self, jobs: Iterable[tuple[str, str]], *, timeout_s: float | None = None,
+                 check_determinism: bool = False) -> list[ExecutionResult]:
+        """Run (program, expression) pairs in parallel over the workers; results come back in input order."""
+        self._check_open()
+        jobs = list(jobs)
+        for index, job in enumerate(jobs):
+            if not (isinstance(job, tuple | list) and len(job) == 2):
+                raise ConfigError(f"run_many: job {index} must be a (program, expression) pair, got {job!r:.80}")
+        run = functools.partial(self.run, timeout_s=timeout_s, check_determinism=check_determinism)
+        return list(self._pool.map(lambda job: run(job[0], job[1]), jobs))
+
+    async def arun(self, program: str, expression: str, *, timeout_s: float | None = None,
+                   check_determinism: bool = False) -> ExecutionResult:
+        """`run` without blocking the event loop (the wait happens on one of the executor's threads)."""
+        self._check_open()
+        loop = asyncio.get_running_loop()
+        call = functools.partial(self.run, program, expression, timeout_s=timeout_s,
+                                 check_determinism=check_determinism)
+        return await loop.run_in_executor(self._pool, call)
+
+    def close(self) -> None:
+        """Stop every worker (and anything left in its sandbox). Safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for worker in self._workers:
+            worker.stop()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def worker_restarts(self) -> int:
+        """How many times a worker was replaced after dying, wedging or breaking the protocol."""
+        return sum(worker.restarts for worker in self._workers)
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return (f"Executor(workers={self.workers}, timeout_s={self.timeout_s}, memory_mb={self.memory_mb}, "
+                f"isolation={self.isolation!r}, {state})")
+
+    # ------------------------------------------------------------------------------------------- internals
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ExecutorClosedError("this Executor is closed; create a new one (or use it inside `with`)")
+
+    def _acquire(self) -> Worker:
+        while True:
+            try:
+                return self._idle.get(timeout=0.5)
+            except queue.Empty:
+                self._check_open()
+
+    def _request(self, program: str, expression: str, timeout_s: float | None,
+                 check_determinism: bool) -> dict | ExecutionResult:
+        for name, value in (("program", program), ("expression", expression)):
+            if not isinstance(value, str):
+                raise ConfigError(f"{name} must be a str, got {type(value).__name__}")
+        timeout = self.timeout_s if timeout_s is None else timeout_s
+        if not isinstance(timeout, int | float) or not timeout > 0:
+            raise ConfigError(f"timeout_s={timeout_s!r} must be a positive number of seconds")
+        too_long = max(len(program), len(expression))
+        if too_long > self.max_program_chars:
+            return ExecutionResult("error", error=f"program of {too_long} characters is over the "
+                                                  f"{self.max_program_chars} character limit")
+        if "\x00" in program or "\x00" in expression:
+            return ExecutionResult("error", error="SyntaxError: source code cannot contain null bytes")
+        return {"program": program, "expression": expression, "timeout_s": float(timeout),
+                "check_determinism": bool(check_determinism)}
+
+
+_FIELDS = ("status", "value_repr", "error", "stdout", "duration_s", "deterministic", "truncated")
+
+
+def _check_positive(**values: float) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise ConfigError(f"{name}={value!r} must be a positive number")
