@@ -1,0 +1,146 @@
+"""OpenAI-compatible HTTP client agent: vLLM / SGLang / Ollama / `azr serve` / any such server.
+
+`mode="completions"` sends the prompt text as is to `/v1/completions` (use with the envs' R1 prompts);
+`mode="chat"` sends it as one user message to `/v1/chat/completions` (the server applies its chat template;
+use with `prompt_format="raw"`). Requests run concurrently in threads; connection errors, timeouts, 429 and 5xx
+are retried with exponential backoff; other 4xx fail at once with the server's message.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from azr_agents.base import Generation, check_sampling_args
+
+from azr_env.errors import AZRError, ConfigError
+
+MODES = ("completions", "chat")
+RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+
+
+class BackendUnavailableError(AZRError, RuntimeError):
+    """The model server did not answer successfully after all retries; the message names the URL and cause."""
+
+
+class OpenAIAgent:
+    """An `Agent` that calls an OpenAI-compatible server.
+
+    Args:
+        base_url: server root including `/v1`, e.g. "http://127.0.0.1:8000/v1".
+        model: model name the server expects.
+        mode: "completions" or "chat" (see module docstring).
+        api_key: sent as a bearer token when given.
+        timeout_s: per request (connect + read).
+        max_retries: extra attempts for retryable failures.
+        concurrency: requests in flight at once.
+        backoff_s: first retry delay; doubles each retry.
+        request_logprobs: ask for per-token log-probs (completions mode; fills `Generation.logprobs`).
+        extra_body: merged into every request (server-specific options, e.g. {"top_k": -1}).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        mode: str = "completions",
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+        max_retries: int = 3,
+        concurrency: int = 8,
+        backoff_s: float = 0.5,
+        request_logprobs: bool = False,
+        extra_body: dict[str, Any] | None = None,
+    ):
+        import httpx
+
+        if mode not in MODES:
+            raise ConfigError(f"mode={mode!r}; choose one of {MODES}")
+        if concurrency < 1 or max_retries < 0 or timeout_s <= 0:
+            raise ConfigError(
+                f"concurrency={concurrency} must be >= 1, max_retries={max_retries} >= 0, timeout_s={timeout_s} > 0"
+            )
+        self.base_url = base_url.rstrip("/")
+        self.model, self.mode = model, mode
+        self.max_retries, self.backoff_s, self.concurrency = max_retries, backoff_s, concurrency
+        self.request_logprobs = request_logprobs
+        self.extra_body = dict(extra_body or {})
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        self._client = httpx.Client(timeout=timeout_s, headers=headers, limits=limits)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> OpenAIAgent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _body(self, prompt: str, n: int, temperature: float, top_p: float, max_new_tokens: int,
+              stop: list[str] | None, seed: int | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"model": self.model, "n": n, "temperature": temperature, "top_p": top_p,
+                                "max_tokens": max_new_tokens}
+        if stop:
+            body["stop"] = stop
+        if seed is not None:
+            body["seed"] = seed
+        if self.mode == "chat":
+            body["messages"] = [{"role": "user", "content": prompt}]
+        else:
+            body["prompt"] = prompt
+            if self.request_logprobs:
+                body["logprobs"] = 1
+        return body | self.extra_body
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
+        url = f"{self.base_url}/{'chat/completions' if self.mode == 'chat' else 'completions'}"
+        cause = ""
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            try:
+                resp = self._client.post(url, json=body)
+            except httpx.TransportError as exc:  # connect errors, timeouts, broken connections
+                cause = f"{type(exc).__name__}: {exc}"
+                continue
+            if resp.status_code == 200:
+                return resp.json()
+            cause = f"HTTP {resp.status_code}: {resp.text[:300]}"
+            if resp.status_code not in RETRY_STATUS:
+                raise ConfigError(f"{url} rejected the request ({cause}); check the model name and options")
+        raise BackendUnavailableError(f"{url} failed after {self.max_retries + 1} attempts; last error: {cause}")
+
+    def _parse(self, data: dict[str, Any], n: int) -> list[Generation]:
+        choices = sorted(data.get("choices", []), key=lambda c: c.get("index", 0))
+        if len(choices) != n:
+            raise BackendUnavailableError(f"server returned {len(choices)} choices, asked for n={n}")
+        out = []
+        for c in choices:
+            text = c["message"]["content"] if self.mode == "chat" else c["text"]
+            lp = (c.get("logprobs") or {}).get("token_logprobs") if self.mode == "completions" else None
+            out.append(Generation(text=text or "", logprobs=lp, finish_reason=c.get("finish_reason")))
+        return out
+
+    def generate(
+        self, prompts: list[str], *, n: int = 1, temperature: float = 1.0, top_p: float = 1.0,
+        max_new_tokens: int = 512, stop: list[str] | None = None, seed: int | None = None,
+    ) -> list[list[Generation]]:
+        """One request per prompt (with `n` choices), `concurrency` at a time; results in prompt order."""
+        check_sampling_args(prompts, n, temperature, top_p, max_new_tokens)
+
+        def one(prompt: str) -> list[Generation]:
+            return self._parse(self._post(self._body(prompt, n, temperature, top_p, max_new_tokens, stop, seed)), n)
+
+        if len(prompts) <= 1:
+            return [one(p) for p in prompts]
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts))) as pool:
+            return list(pool.map(one, prompts))
+
+    def __repr__(self) -> str:
+        return f"OpenAIAgent({self.base_url!r}, model={self.model!r}, mode={self.mode!r})"

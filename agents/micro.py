@@ -1,0 +1,136 @@
+"""The `cpu-micro` model: a tiny byte-level Llama built offline, saved as a normal Hugging Face model folder.
+
+Why a real HF folder: every code path the trainer uses on a 7B model (tokenizer, chat template, `generate`,
+saving, the OpenAI server) runs unchanged on it, in seconds, on a CPU. The tokenizer has one token per byte
+(256) plus `<|pad|>`, `<|bos|>` and `<|eos|>`, so it can write any text and needs no training or download.
+
+Weights are either random (`build_micro_model`, for tests) or trained by `azr pretrain-micro` on generated
+transcripts (agents/pretrain.py); `micro_model_path()` returns the cached pretrained folder, building it on
+first use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from azr_env.errors import ConfigError
+
+PAD, BOS, EOS = "<|pad|>", "<|bos|>", "<|eos|>"
+# A minimal chat template so `chat_template=True` works on the micro model as on real instruct models.
+CHAT_TEMPLATE = (
+    "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant: {% endif %}"
+)
+
+
+@dataclass
+class MicroModelConfig:
+    """Architecture of the micro model (a LlamaForCausalLM). Defaults: ~0.9M parameters, fast on 1-2 cores."""
+
+    hidden_size: int = 128
+    """Width of the residual stream."""
+    num_layers: int = 4
+    """Transformer blocks."""
+    num_heads: int = 4
+    """Attention heads (hidden_size must divide evenly)."""
+    intermediate_size: int = 384
+    """MLP width."""
+    max_positions: int = 1536
+    """Longest prompt + response in bytes the model can see (RoPE, so this only bounds use, not weights)."""
+    seed: int = 0
+    """Seed of the random initialisation."""
+
+    def __post_init__(self) -> None:
+        if self.hidden_size % self.num_heads:
+            raise ConfigError(
+                f"hidden_size={self.hidden_size} must be divisible by num_heads={self.num_heads}"
+            )
+        for name in ("hidden_size", "num_layers", "num_heads", "intermediate_size", "max_positions"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)} must be >= 1")
+
+
+def default_cache_dir() -> Path:
+    """Where built models live: $AZR_CACHE_DIR, else ~/.cache/azr-env."""
+    return Path(os.environ.get("AZR_CACHE_DIR") or Path.home() / ".cache" / "azr-env")
+
+
+def build_byte_tokenizer():
+    """A fast tokenizer with one token per byte (ids 0-255) and three special tokens (ids 256-258)."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    byte_to_char = _bytes_to_unicode()
+    vocab = {byte_to_char[b]: b for b in range(256)}
+    assert set(vocab) == set(alphabet)
+    vocab.update({PAD: 256, BOS: 257, EOS: 258})
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[], fuse_unk=False))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.add_special_tokens([PAD, BOS, EOS])
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token=PAD, bos_token=BOS, eos_token=EOS, padding_side="left"
+    )
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    """The GPT-2 byte -> printable character table that the ByteLevel pre-tokenizer uses."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1))
+    printable += list(range(ord("®"), ord("ÿ") + 1))
+    table, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(256 + extra)
+            extra += 1
+    return table
+
+
+def build_micro_model(out_dir: str | Path, config: MicroModelConfig | None = None) -> Path:
+    """Write a randomly initialised micro model + tokenizer to `out_dir` (a normal HF folder) and return it."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = config or MicroModelConfig()
+    tokenizer = build_byte_tokenizer()
+    hf_config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=config.hidden_size,
+        intermediate_size=config.intermediate_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        num_key_value_heads=config.num_heads,
+        max_position_embeddings=config.max_positions,
+        tie_word_embeddings=True,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    torch.manual_seed(config.seed)
+    model = LlamaForCausalLM(hf_config)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    (out / "azr_micro.json").write_text(json.dumps({"architecture": asdict(config), "pretrained": False}))
+    return out
+
+
+def micro_model_path(cache_dir: str | Path | None = None, *, build: bool = True) -> Path:
+    """The cached pretrained micro model folder; runs the `pretrain-micro` recipe on first use if `build`."""
+    path = Path(cache_dir or default_cache_dir()) / "cpu-micro"
+    if (path / "azr_micro.json").exists() and json.loads((path / "azr_micro.json").read_text()).get("pretrained"):
+        return path
+    if not build:
+        raise ConfigError(f"no pretrained micro model at {path}: run `azr pretrain-micro` first")
+    from azr_agents.pretrain import PretrainConfig, pretrain_micro
+
+    pretrain_micro(PretrainConfig(out_dir=str(path)))
+    return path
