@@ -1,0 +1,388 @@
+"""The batched round API: one implementation of AZR's semantics that trainers and every env call.
+
+A `Referee` validates a batch of proposals of any task types (all executor jobs of the batch go through one
+`Executor.run_many`), builds solver prompts, scores answers (literal answers never reach the executor), and
+computes both roles' rewards (SPEC §2–5). `play_round` chains it into one self-play step for trainers:
+
+    with Referee(RoundConfig()) as ref:
+        out = ref.play_round(agent, buffers, rng, step=step, batch_per_type=64)
+        for sample in out.samples: ...   # role, task_type, prompt, generation, reward
+
+The referee creates its executors lazily (a second one, with another hash seed, only for the hash-seed check)
+and closes only the executors it created.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from azr_env.buffer import BufferSet
+from azr_env.errors import ConfigError
+from azr_env.rewards import RewardConfig, proposer_reward, solve_rate, solver_reward
+from azr_env.tasks.base import Job, ParsedAnswer, Pending, Rejection, Task, TaskConfig, Verdict
+from azr_env.tasks.registry import AZR_TASK_TYPES, get_task_type
+from azr_env.tasks.templates import format_prompt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RoundConfig:
+    """Everything a round needs besides the model: task rules, rewards, rollouts and executor sizes."""
+
+    task: TaskConfig = field(default_factory=TaskConfig)
+    """Validation, parsing and prompt options (`azr_env.tasks.TaskConfig`)."""
+    rewards: RewardConfig = field(default_factory=RewardConfig)
+    """Reward values (`azr_env.rewards.RewardConfig`)."""
+    n_rollouts: int = 8
+    """N, solver rollouts per valid proposal to estimate its solve rate (reference 8, temperature 1.0)."""
+    rollout_temperature: float = 1.0
+    """Sampling temperature of the learnability rollouts (reference 1.0)."""
+    max_new_tokens: int = 512
+    """Response length asked of the agent in `play_round` and rollouts (reference 8096 tokens)."""
+    workers: int = 2
+    """Worker processes of an executor the referee creates itself."""
+    memory_mb: int = 1024
+    """Memory limit per program of an executor the referee creates itself."""
+
+    def __post_init__(self) -> None:
+        if self.n_rollouts < 1:
+            raise ConfigError(f"n_rollouts={self.n_rollouts}; must be >= 1")
+        if self.workers < 1:
+            raise ConfigError(f"workers={self.workers}; must be >= 1")
+
+
+@dataclass(frozen=True)
+class ProposerPrompt:
+    """A proposer prompt: `prompt` is complete (wrapped per `prompt_format`), `references` what it shows."""
+
+    task_type: str
+    prompt: str
+    references: tuple[Task, ...]
+
+
+@dataclass(frozen=True)
+class ProposalResult:
+    """A validated proposal: `valid` with its `task`, or the rejection `reason` code and `detail`."""
+
+    task_type: str
+    format_ok: bool
+    valid: bool
+    task: Task | None
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """A scored solver response. `format_ok` is False for bad format and for answers that could not be read."""
+
+    task: Task
+    format_ok: bool
+    correct: bool
+    reward: float
+    parsed_answer: str | None
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class Sample:
+    """One training sample of `play_round`: `generation` is the agent's object (token ids, log-probs)."""
+
+    role: str
+    task_type: str
+    prompt: str
+    generation: Any
+    reward: float
+    info: dict[str, Any]
+
+
+@dataclass
+class RoundOutput:
+    samples: list[Sample]
+    proposals: list[ProposalResult]
+    solves: list[SolveResult]
+    metrics: dict[str, float]
+
+
+def _texts(agent: Any, prompts: list[str], n: int, **kwargs: Any) -> list[list[Any]]:
+    """Agent generations (objects with `.text`), `n` per prompt, from an Agent or a callable."""
+    from azr_agents import as_agent
+
+    if not prompts:
+        return []
+    return as_agent(agent).generate(prompts, n=n, **kwargs)
+
+
+class Referee:
+    """Validates, scores and rewards batches with shared, lazily created executors. Close it when done.
+
+    Args:
+        config: the round configuration.
+        executor: an `azr_env.executor.Executor` to use (not closed by the referee); None creates one.
+        hash_executor: the second executor for the hash-seed check (PYTHONHASHSEED differs); None creates one.
+    """
+
+    def __init__(self, config: RoundConfig | None = None, executor: Any = None, hash_executor: Any = None):
+        self.config = config or RoundConfig()
+        self._executor, self._hash_executor = executor, hash_executor
+        self._owned: list[Any] = []
+        self.executor_calls = 0
+
+    # ---- executors -----------------------------------------------------------------------------------------
+    @property
+    def executor(self) -> Any:
+        if self._executor is None:
+            from azr_env.executor import Executor
+
+            timeout = self.config.task.timeout_s or 10.0
+            self._executor = Executor(self.config.workers, timeout, self.config.memory_mb)
+            self._owned.append(self._executor)
+        return self._executor
+
+    @property
+    def hash_executor(self) -> Any:
+        if self._hash_executor is None:
+            from azr_env.executor import Executor
+
+            seed = (getattr(self.executor, "hash_seed", 0) + 1) % 2**32
+            timeout = self.config.task.timeout_s or 10.0
+            self._hash_executor = Executor(1, timeout, self.config.memory_mb, hash_seed=seed)
+            self._owned.append(self._hash_executor)
+        return self._hash_executor
+
+    def close(self) -> None:
+        for executor in self._owned:
+            executor.close()
+        self._owned.clear()
+        self._executor = self._hash_executor = None
+
+    def __enter__(self) -> Referee:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run_jobs(self, jobs: list[Job], executor: Any) -> list[Any]:
+        """Run jobs in at most two `run_many` calls (with and without the determinism check); order kept."""
+        results: list[Any] = [None] * len(jobs)
+        for flag in (True, False):
+            index = [i for i, job in enumerate(jobs) if job.check_determinism == flag]
+            if index:
+                self.executor_calls += 1
+                out = executor.run_many(
+                    [(jobs[i].program, jobs[i].expression) for i in index],
+                    timeout_s=self.config.task.timeout_s,
+                    check_determinism=flag,
+                )
+                for i, result in zip(index, out):
+                    results[i] = result
+        return results
+
+    def _resolve(self, items: list[Any], on_error: Callable[[Exception], Any], executor: Any = None) -> list[Any]:
+        """Replace every `Pending` by its finished value, batching all jobs of a pass into one executor call."""
+        items = list(items)
+        while True:
+            pending = [i for i, item in enumerate(items) if isinstance(item, Pending)]
+            if not pending:
+                return items
+            jobs = [job for i in pending for job in items[i].jobs]
+            results = self._run_jobs(jobs, executor or self.executor)
+            offset = 0
+            for i in pending:
+                count = len(items[i].jobs)
+                try:
+                    items[i] = items[i].finish(results[offset : offset + count])
+                except Exception as exc:  # a bug in a task type must not take the batch down
+                    log.exception("task type finish() failed")
+                    items[i] = on_error(exc)
+                offset += count
+
+    # ---- proposer side -------------------------------------------------------------------------------------
+    def proposer_prompt(self, buffers: BufferSet, task_type: str, rng: np.random.Generator) -> ProposerPrompt:
+        """One proposer prompt with K references drawn from `buffers` (5600-character redraw, SPEC §5)."""
+        kind = get_task_type(task_type)
+        cfg = self.config.task
+        refs, prompt = buffers.draw_references(
+            kind.reference_types,
+            kind.num_references(cfg),
+            rng,
+            lambda rs: format_prompt(kind.proposer_prompt(rs, cfg), cfg.prompt_format, cfg.template_dir),
+            max_chars=cfg.max_prompt_chars,
+        )
+        return ProposerPrompt(kind.name, prompt, tuple(refs))
+
+    def proposer_prompts(
+        self, buffers: BufferSet, counts: Mapping[str, int], rng: np.random.Generator
+    ) -> list[ProposerPrompt]:
+        """`counts[task_type]` prompts per type, types in the mapping's order."""
+        return [self.proposer_prompt(buffers, t, rng) for t, n in counts.items() for _ in range(n)]
+
+    def validate(self, proposals: Sequence[tuple[str, str, Sequence[Task]]]) -> list[ProposalResult]:
+        """Validate (task_type, response, references) triples of any types together (SPEC §3).
+
+        One executor pass runs every proposal's program; a second, on the other-seed executor, re-runs the
+        survivors when `hash_seed_check` is on. Never raises for anything in the responses.
+        """
+        cfg = self.config.task
+        kinds = [get_task_type(t) for t, _, _ in proposals]
+        staged: list[Any] = []
+        for kind, (_, response, refs) in zip(kinds, proposals):
+            try:
+                staged.append(kind.propose(response if isinstance(response, str) else "", list(refs), cfg))
+            except Exception as exc:
+                log.exception("task type propose() failed")
+                staged.append(Rejection("internal_error", repr(exc)[:300]))
+        staged = self._resolve(staged, lambda exc: Rejection("internal_error", repr(exc)[:300]))
+        if cfg.hash_seed_check:
+            staged = self._hash_check(kinds, staged)
+        out = []
+        for kind, item in zip(kinds, staged):
+            if isinstance(item, Task):
+                out.append(ProposalResult(kind.name, True, True, item, "valid"))
+            else:
+                out.append(
+                    ProposalResult(kind.name, item.reason != "bad_format", False, None, item.reason, item.detail)
+                )
+        return out
+
+    def _hash_check(self, kinds: list[Any], staged: list[Any]) -> list[Any]:
+        cfg = self.config.task
+        tasks = [(i, item) for i, item in enumerate(staged) if isinstance(item, Task)]
+        if not tasks:
+            return staged
+        jobs_per = [kinds[i].recheck_jobs(task, cfg) for i, task in tasks]
+        results = self._run_jobs([job for jobs in jobs_per for job in jobs], self.hash_executor)
+        offset = 0
+        for (i, task), jobs in zip(tasks, jobs_per):
+            if not kinds[i].recheck_matches(task, results[offset : offset + len(jobs)], cfg):
+                staged[i] = Rejection("hash_seed_dependent", "an output changed under another PYTHONHASHSEED")
+            offset += len(jobs)
+        return staged
+
+    # ---- solver side ---------------------------------------------------------------------------------------
+    def solver_prompt(self, task: Task) -> str:
+        """The complete solver prompt for `task` (wrapped per `prompt_format`)."""
+        cfg = self.config.task
+        return format_prompt(get_task_type(task.task_type).solver_prompt(task, cfg), cfg.prompt_format,
+                             cfg.template_dir)  # fmt: skip
+
+    def score(self, tasks: Sequence[Task], responses: Sequence[str], *, mode: str = "train") -> list[SolveResult]:
+        """Score solver responses against their tasks (SPEC §2, §4); identical (task, answer) pairs run once."""
+        if len(tasks) != len(responses):
+            raise ConfigError(f"score: {len(tasks)} tasks but {len(responses)} responses; pass one per task")
+        cfg = self.config.task
+        parsed: list[ParsedAnswer] = []
+        unique: dict[tuple, int] = {}
+        staged: list[Any] = []
+        slots: list[int | None] = []
+        for task, response in zip(tasks, responses):
+            kind = get_task_type(task.task_type)
+            answer = kind.parse_answer(response if isinstance(response, str) else "", cfg)
+            parsed.append(answer)
+            if answer.answer is None:
+                slots.append(None)
+                continue
+            key = (task.key(), answer.answer)
+            if key not in unique:
+                unique[key] = len(staged)
+                try:
+                    staged.append(kind.check(task, answer.answer, cfg))
+                except Exception as exc:
+                    log.exception("task type check() failed")
+                    staged.append(Verdict(False, "internal_error", repr(exc)[:300]))
+            slots.append(unique[key])
+        verdicts = self._resolve(staged, lambda exc: Verdict(False, "internal_error", repr(exc)[:300]))
+        out = []
+        for task, answer, slot in zip(tasks, parsed, slots):
+            if slot is None:
+                reward = solver_reward(False, False, mode=mode, config=self.config.rewards)
+                out.append(SolveResult(task, False, False, reward, None, answer.reason))
+                continue
+            verdict = verdicts[slot]
+            reward = solver_reward(True, verdict.correct, mode=mode, config=self.config.rewards)
+            out.append(SolveResult(task, True, verdict.correct, reward, answer.answer, verdict.reason, verdict.detail))
+        return out
+
+    def solve_rates(self, tasks: Sequence[Task], solver: Any, *, n: int | None = None) -> list[float]:
+        """p per task from `n` (default `n_rollouts`) solver rollouts; `solver` is an Agent or a callable."""
+        n = n or self.config.n_rollouts
+        prompts = [self.solver_prompt(t) for t in tasks]
+        gens = _texts(solver, prompts, n, temperature=self.config.rollout_temperature,
+                      max_new_tokens=self.config.max_new_tokens)  # fmt: skip
+        flat_tasks = [t for t, g in zip(tasks, gens) for _ in g]
+        scored = self.score(flat_tasks, [x.text for g in gens for x in g])
+        rates, offset = [], 0
+        for g in gens:
+            rates.append(solve_rate([s.correct for s in scored[offset : offset + len(g)]]))
+            offset += len(g)
+        return rates
+
+    def proposer_rewards(self, results: Sequence[ProposalResult], rates: Sequence[float | None]) -> list[float]:
+        """SPEC §4 proposer reward per proposal (`rates[i]` None: validity only)."""
+        return [proposer_reward(r.valid, p, config=self.config.rewards) for r, p in zip(results, rates)]
+
+    # ---- one self-play step ----------------------------------------------------------------------------------
+    def play_round(
+        self,
+        agent: Any,
+        buffers: BufferSet,
+        rng: np.random.Generator,
+        *,
+        step: int,
+        batch_per_type: int = 64,
+        task_types: Sequence[str] = AZR_TASK_TYPES,
+        **generate_kwargs: Any,
+    ) -> RoundOutput:
+        """One AZR step: propose, validate, add to buffers, estimate learnability, solve, reward (SPEC §4–5).
+
+        Returns a proposer sample per proposal and a solver sample per solver-batch task; the learnability
+        rollouts are not samples. `generate_kwargs` (temperature, max_new_tokens, ...) go to `agent.generate`.
+        """
+        generate_kwargs.setdefault("max_new_tokens", self.config.max_new_tokens)
+        prompts = self.proposer_prompts(buffers, {t: batch_per_type for t in task_types}, rng)
+        gens = [g[0] for g in _texts(agent, [p.prompt for p in prompts], 1, **generate_kwargs)]
+        proposals = self.validate([(p.task_type, g.text, p.references) for p, g in zip(prompts, gens)])
+        valid = [r.task for r in proposals if r.valid and r.task is not None]
+        for task in valid:
+            buffers.add(task, step)
+        rates_valid = self.solve_rates(valid, agent) if valid else []
+        rate_iter = iter(rates_valid)
+        rates = [next(rate_iter) if r.valid else None for r in proposals]
+        samples = [
+            Sample("propose", p.task_type, p.prompt, g, reward, {"reason": r.reason, "solve_rate": rate})
+            for p, g, r, rate, reward in zip(prompts, gens, proposals, rates, self.proposer_rewards(proposals, rates))
+        ]
+        tasks = [t for kind in task_types for t in buffers.solver_batch(kind, batch_per_type, rng, step=step)]
+        solver_prompts = [self.solver_prompt(t) for t in tasks]
+        solver_gens = [g[0] for g in _texts(agent, solver_prompts, 1, **generate_kwargs)]
+        solves = self.score(tasks, [g.text for g in solver_gens])
+        samples += [
+            Sample("solve", s.task.task_type, p, g, s.reward, {"reason": s.reason, "correct": s.correct})
+            for s, p, g in zip(solves, solver_prompts, solver_gens)
+        ]
+        metrics = _round_metrics(proposals, solves, rates)
+        return RoundOutput(samples, proposals, solves, metrics)
+
+
+def _round_metrics(proposals: list[ProposalResult], solves: list[SolveResult], rates: list[float | None]) -> dict:
+    metrics: dict[str, float] = {}
+    for kind in sorted({p.task_type for p in proposals} | {s.task.task_type for s in solves}):
+        props = [p for p in proposals if p.task_type == kind]
+        kind_solves = [s for s in solves if s.task.task_type == kind]
+        if props:
+            metrics[f"propose/{kind}/valid_rate"] = sum(p.valid for p in props) / len(props)
+            metrics[f"propose/{kind}/format_rate"] = sum(p.format_ok for p in props) / len(props)
+        known = [r for p, r in zip(proposals, rates) if p.task_type == kind and r is not None]
+        if known:
+            metrics[f"propose/{kind}/solve_rate"] = sum(known) / len(known)
+        if kind_solves:
+            metrics[f"solve/{kind}/accuracy"] = sum(s.correct for s in kind_solves) / len(kind_solves)
+            metrics[f"solve/{kind}/format_rate"] = sum(s.format_ok for s in kind_solves) / len(kind_solves)
+    return metrics

@@ -1,0 +1,208 @@
+"""Shared vocabulary of the task types: tasks, configuration, verdicts and deferred executor work.
+
+A task type never calls the executor itself. Its checks return either a final result or a `Pending` (the
+executor jobs it needs and how to finish once their results exist), so that `azr_env.rounds` can run the jobs
+of a whole batch, of all task types, in one `Executor.run_many` call. Envs and trainers share that one path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Generic, TypeVar
+
+from azr_env.errors import ConfigError, DataError
+from azr_env.tasks.program_checks import BANNED_MODULES
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One AZR task: a program `f`, argument lists and the gold reprs of `f(*args)`.
+
+    Deduction, abduction and error-type tasks have one input; induction tasks have 10 (the first half shown
+    to the solver with their outputs, the second half hidden) and a `message`. `outputs[i]` is
+    `repr(f(inputs[i]))` (for error-type tasks, the exception type name or `NoError`). `source` says where
+    the task came from.
+    """
+
+    task_type: str
+    program: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    message: str = ""
+    source: str = ""
+
+    @property
+    def input(self) -> str:
+        return self.inputs[0]
+
+    @property
+    def output(self) -> str:
+        return self.outputs[0]
+
+    @property
+    def num_shown(self) -> int:
+        """Induction: how many (input, output) pairs the solver sees; the rest are hidden and decide."""
+        return len(self.inputs) - len(self.inputs) // 2
+
+    def key(self) -> tuple:
+        """Exact-duplicate key (SPEC §5): what the proposer chose; outputs follow from it."""
+        return (self.task_type, self.program, self.inputs, self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"inputs": list(self.inputs), "outputs": list(self.outputs)}
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any], task_type: str | None = None) -> Task:
+        """Build from `{program, input, output}` or `{program, inputs, outputs, message}` rows."""
+        try:
+            kind = row.get("task_type") or task_type
+            inputs = row["inputs"] if "inputs" in row else [row["input"]]
+            outputs = row["outputs"] if "outputs" in row else [row["output"]]
+            task = cls(
+                task_type=str(kind),
+                program=str(row["program"]),
+                inputs=tuple(str(x) for x in inputs),
+                outputs=tuple(str(x) for x in outputs),
+                message=str(row.get("message", "")),
+                source=str(row.get("source", "")),
+            )
+        except (KeyError, TypeError) as exc:
+            raise DataError(
+                f"task row {str(row)[:200]!r} lacks a field ({exc}); need program, input, output"
+            ) from exc
+        if not kind or len(task.inputs) != len(task.outputs) or not task.inputs:
+            raise DataError(
+                f"task row {str(row)[:200]!r}: need a task_type and as many outputs as inputs (>= 1)"
+            )
+        return task
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a proposal is not a valid task: a stable `reason` code and a precise `detail`."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checked solver answer: correct or not, and why (`reason` is a stable code)."""
+
+    correct: bool
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One executor call: exec `program`, then eval `expression`."""
+
+    program: str
+    expression: str
+    check_determinism: bool = False
+
+
+@dataclass
+class Pending(Generic[T]):
+    """Executor work still to do: run `jobs` (order kept), then `finish(results)` gives a T or a Pending."""
+
+    jobs: list[Job]
+    finish: Callable[[list[Any]], T | Pending[T]]
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    """A parsed solver response: `format_ok` per SPEC §1, `answer` the extracted text (None if none)."""
+
+    format_ok: bool
+    answer: str | None
+    reason: str = ""
+
+
+LONG_OUTPUT_POLICIES = ("reject", "truncate")
+PROMPT_FORMATS = ("r1", "raw")
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Options of every task type. Defaults reproduce the reference code unless a field says otherwise."""
+
+    banned_modules: tuple[str, ...] = BANNED_MODULES
+    """Modules/attributes a proposed program may not use (SPEC §3.2), checked in imports and attribute use."""
+    forbid_input: bool = True
+    """Reject programs containing `input(` (reference rule)."""
+    long_output: str = "reject"
+    """Gold reprs over `max_output_chars`: "reject" (azr-env default) or "truncate" (reference)."""
+    max_output_chars: int = 400
+    """Longest gold repr kept as is (reference: 400 characters)."""
+    hash_seed_check: bool = True
+    """Re-run a proposed task under another PYTHONHASHSEED and reject it if an output changes (SPEC §3.4)."""
+    answer_fallbacks: bool = True
+    """Read answers without a fenced block from `<output>`, `# Output:`, "the output is" or the raw answer."""
+    num_references: int = 6
+    """K, reference tasks shown to the deduction/abduction proposer (reference: 6)."""
+    max_prompt_chars: int = 5600
+    """Proposer prompts longer than this are re-drawn with other references (reference: 5600)."""
+    induction_num_inputs: int = 10
+    """Inputs an induction proposal must give; the last ones written are kept (reference: 10)."""
+    prompt_format: str = "r1"
+    """"r1": wrap prompts in the R1 preamble (reference); "raw": the bare user prompt (for chat templates)."""
+    template_dir: str | None = None
+    """Folder whose `<name>.txt` files override the packaged prompt templates (None: packaged ones only)."""
+    timeout_s: float | None = None
+    """Per-execution time limit passed to the executor (None: the executor's own, reference 10 s)."""
+
+    def __post_init__(self) -> None:
+        if self.long_output not in LONG_OUTPUT_POLICIES:
+            raise ConfigError(f"long_output={self.long_output!r}; choose one of {LONG_OUTPUT_POLICIES}")
+        if self.prompt_format not in PROMPT_FORMATS:
+            raise ConfigError(f"prompt_format={self.prompt_format!r}; choose one of {PROMPT_FORMATS}")
+        if self.max_output_chars < 10:
+            raise ConfigError(f"max_output_chars={self.max_output_chars}; must be >= 10")
+        if self.num_references < 0 or self.induction_num_inputs < 2:
+            raise ConfigError(
+                f"num_references={self.num_references} must be >= 0 and "
+                f"induction_num_inputs={self.induction_num_inputs} >= 2"
+            )
+        if self.timeout_s is not None and self.timeout_s <= 0:
+            raise ConfigError(f"timeout_s={self.timeout_s}; must be positive or None")
+
+
+def run_status_rejection(result: Any) -> Rejection | None:
+    """Map a failed `ExecutionResult` to a rejection (`execution_error`, `timeout`, ...), else None."""
+    if result.ok:
+        return None
+    reason = "execution_error" if result.status == "error" else result.status
+    detail = result.error or result.status
+    return Rejection(reason, f"running the task failed: {detail}"[:500])
+
+
+def apply_long_output(
+    value_repr: str, truncated: bool, config: TaskConfig
+) -> tuple[str | None, Rejection | None]:
+    """SPEC §3.6: gold reprs over the limit are rejected (default) or cut like the reference does."""
+    from azr_env.tasks.values import truncate_repr
+
+    if len(value_repr) <= config.max_output_chars and not truncated:
+        return value_repr, None
+    if config.long_output == "reject":
+        return None, Rejection(
+            "output_too_long", f"output repr is {len(value_repr)}+ chars; limit {config.max_output_chars}"
+        )
+    return truncate_repr(value_repr, config.max_output_chars), None
+
+
+def compact(items: Sequence[str], limit: int = 60) -> str:
+    """Short preview of strings for error messages."""
+    text = ", ".join(repr(x[:limit]) for x in items[:5])
+    return text + (", ..." if len(items) > 5 else "")
+
+
+__all__ = [
+    "Job", "ParsedAnswer", "Pending", "Rejection", "Task", "TaskConfig", "Verdict", "apply_long_output",
+    "field", "run_status_rejection",
+]  # fmt: skip

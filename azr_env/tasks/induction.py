@@ -1,0 +1,158 @@
+"""Induction (`code_f`): from a message and (input, output) pairs, write the program (SPEC §2).
+
+The proposer is shown one program (from the deduction and abduction buffers) and writes inputs plus a
+message; the last `induction_num_inputs` (10) inputs are kept and all must run. The solver sees the message
+and the first half of the pairs; its program must reproduce every hidden output (binary). All hidden inputs
+run in one sandbox call, whose list of reprs is compared here.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+
+from azr_env.tasks.base import (
+    Job,
+    ParsedAnswer,
+    Pending,
+    Rejection,
+    Task,
+    TaskConfig,
+    Verdict,
+    apply_long_output,
+    run_status_rejection,
+)
+from azr_env.tasks.parsing import answer_section, fenced_blocks, is_well_formatted, last_block
+from azr_env.tasks.program_task import ZERO_PROGRAM, call_expression
+from azr_env.tasks.templates import render
+from azr_env.tasks.values import DATA_PRELUDE, argument_list_problem, parse_literal, same_value, truncate_repr
+
+ZERO_MESSAGE = "Write a function that returns whatever you input"
+ZERO_INPUTS = ("'Hello world'", "1", "[1, 2, 3]", "{'a': 1}", "(2, 'b')", "True")
+_CODE_IN_MESSAGE = re.compile(r"\bdef\s+\w+\s*\(|\blambda\b[^:\n]*:|```")
+
+
+def solver_program(code: str) -> tuple[str | None, str]:
+    """The solver's code if it defines a top-level `f` (a single other top-level def is renamed to `f`)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+        return None, f"program does not parse: {type(exc).__name__}"
+    top = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if any(n.name == "f" for n in top):
+        return code, ""
+    if len(top) == 1 and isinstance(top[0], ast.FunctionDef):
+        return code + f"\n\nf = {top[0].name}\n", ""
+    return None, "program defines no function f"
+
+
+class InductionTask:
+    name = "induction"
+    reference_types = ("deduction", "abduction")
+
+    def num_references(self, config: TaskConfig) -> int:
+        return 1
+
+    def proposer_prompt(self, references: Sequence[Task], config: TaskConfig) -> str:
+        program = references[0].program if references else ZERO_PROGRAM
+        return render("propose_induction", config.template_dir, program=program,
+                      num_inputs=config.induction_num_inputs)  # fmt: skip
+
+    def propose(
+        self, response: str, references: Sequence[Task], config: TaskConfig
+    ) -> Task | Rejection | Pending:
+        if not references:
+            return Rejection("no_reference", "induction proposals need the program they were shown")
+        program = references[0].program
+        if not is_well_formatted(response):
+            return Rejection("bad_format", "response does not match <think>...</think><answer>...</answer>")
+        answer = answer_section(response) or ""
+        wanted = config.induction_num_inputs
+        inputs = [x.strip() for x in fenced_blocks(answer, "input")][-wanted:]
+        if len(inputs) < wanted:
+            return Rejection("too_few_inputs", f"{len(inputs)} ```input blocks; exactly {wanted} needed")
+        message = last_block(answer, "message")
+        if message is None or not message.strip():
+            return Rejection("no_message", "no ```message block inside <answer>")
+        if _CODE_IN_MESSAGE.search(message):
+            return Rejection("message_has_code", "the message must be a hint, not code")
+        for index, arguments in enumerate(inputs):
+            problem = argument_list_problem(arguments)
+            if problem:
+                return Rejection("bad_input", f"input {index + 1} {arguments[:80]!r}: {problem}")
+        jobs = [Job(DATA_PRELUDE + program, call_expression(x), check_determinism=True) for x in inputs]
+        return Pending(jobs, lambda results: self._finish(program, inputs, message.strip(), results, config))
+
+    def _finish(self, program, inputs, message, results, config: TaskConfig) -> Task | Rejection:
+        outputs = []
+        for index, result in enumerate(results):
+            failed = run_status_rejection(result)
+            if failed:
+                return Rejection(failed.reason, f"input {index + 1}: {failed.detail}")
+            if result.deterministic is False:
+                return Rejection(
+                    "nondeterministic", f"input {index + 1}: two calls returned different values"
+                )
+            output, rejection = apply_long_output(result.value_repr or "", result.truncated, config)
+            if rejection:
+                return Rejection(rejection.reason, f"input {index + 1}: {rejection.detail}")
+            outputs.append(output)
+        return Task(self.name, program, tuple(inputs), tuple(outputs), message=message, source="proposal")
+
+    def recheck_jobs(self, task: Task, config: TaskConfig) -> list[Job]:
+        return [Job(DATA_PRELUDE + task.program, call_expression(x)) for x in task.inputs]
+
+    def recheck_matches(self, task: Task, results: list, config: TaskConfig) -> bool:
+        for gold, result in zip(task.outputs, results):
+            output, _ = apply_long_output(result.value_repr or "", result.truncated, config)
+            if not result.ok or output != gold:
+                return False
+        return True
+
+    def solver_prompt(self, task: Task, config: TaskConfig) -> str:
+        shown = task.num_shown
+        pairs = "\n".join(
+            render("pair", config.template_dir, input=i, output=o)
+            for i, o in zip(task.inputs[:shown], task.outputs[:shown])
+        )
+        return render("solve_induction", config.template_dir, message=task.message, pairs=pairs)
+
+    def parse_answer(self, response: str, config: TaskConfig) -> ParsedAnswer:
+        if not is_well_formatted(response):
+            return ParsedAnswer(False, None, "bad_format")
+        code = last_block(answer_section(response) or "", "python")
+        return (
+            ParsedAnswer(True, code, "") if code and code.strip() else ParsedAnswer(True, None, "no_answer")
+        )
+
+    def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:
+        program, why = solver_program(answer)
+        if program is None:
+            return Verdict(False, "bad_program", why)
+        hidden = task.inputs[task.num_shown :]
+        expression = "[" + ", ".join(f"repr({call_expression(x)})" for x in hidden) + "]"
+        return Pending(
+            [Job(DATA_PRELUDE + program, expression)], lambda results: _finish(task, results[0], config)
+        )
+
+    def zero_task(self) -> Task:
+        return Task(self.name, ZERO_PROGRAM, ZERO_INPUTS, ZERO_INPUTS, message=ZERO_MESSAGE, source="zero")
+
+
+def _finish(task: Task, result, config: TaskConfig) -> Verdict:
+    if not result.ok:
+        return Verdict(False, "answer_error", f"the program failed: {result.error or result.status}")
+    ok, produced = parse_literal(result.value_repr or "")
+    golds = task.outputs[task.num_shown :]
+    if result.truncated or not ok or not isinstance(produced, list) or len(produced) != len(golds):
+        return Verdict(False, "wrong", "the program's outputs could not be read back")
+    for index, (gold, got) in enumerate(zip(golds, produced)):
+        got = str(got)
+        if config.long_output == "truncate" and len(got) > config.max_output_chars:
+            matched = truncate_repr(got, config.max_output_chars) == gold
+        else:
+            matched = same_value(gold, got)
+        if not matched:
+            return Verdict(False, "wrong", f"hidden case {index + 1} differs")
+    return Verdict(True, "correct")
