@@ -24,7 +24,7 @@ import time
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 # Captured at start: a program may monkey-patch os and json in its own process before the harness reports.
-_write, _exit = os.write, os._exit
+_write, _exit, _repr, _isinstance = os.write, os._exit, repr, isinstance
 _encode_str = json.encoder.encode_basestring_ascii
 _LENGTH = struct.Struct(">I")
 
@@ -62,6 +62,7 @@ class Zygote:
         self.audit = bool(config.get("audit_hook"))
         self.reply_cap = self.value_cap * 4 + 65536  # JSON escaping can grow a repr up to 6x; 4x is ample
         self.unreaped = []
+        self.child_streams = ()
 
     # ----------------------------------------------------------------------------------------- parent side
     def handle(self, request):
@@ -218,10 +219,11 @@ class Zygote:
             data = encode_reply(reply)
         except BaseException:  # noqa: BLE001
             data = b'{"status": "error", "error": "result could not be encoded"}'
-        try:
-            sys.stdout.flush()
-        except BaseException:  # noqa: BLE001
-            pass
+        for stream in self.child_streams:
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - a closed or broken stream loses only its own output
+                pass
         view = memoryview(_LENGTH.pack(len(data)) + data)
         while view:
             view = view[_write(reply_fd, view):]
@@ -251,6 +253,7 @@ class Zygote:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-long output fails the write instead of killing
         sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+        self.child_streams = (sys.stdout, sys.stderr)
         if self.audit:
             install_audit_hook(workdir)
 
@@ -297,8 +300,8 @@ def encode_reply(reply):
 
 
 def safe_repr(value):
-    text = repr(value)
-    if not isinstance(text, str):  # a hostile __repr__ may return a str subclass or worse
+    text = _repr(value)
+    if not _isinstance(text, str):  # a hostile __repr__ may return a str subclass or worse
         raise TypeError("__repr__ returned a non-string")
     return str.__str__(text)
 
