@@ -11,6 +11,7 @@ Protocol: 4-byte big-endian length + UTF-8 JSON, both ways. A request is
 """
 
 import builtins
+import gc
 import json
 import math
 import os
@@ -27,16 +28,6 @@ MAX_REQUEST_BYTES = 64 * 1024 * 1024
 _write, _exit, _repr, _isinstance = os.write, os._exit, repr, isinstance
 _encode_str = json.encoder.encode_basestring_ascii
 _LENGTH = struct.Struct(">I")
-
-
-def read_message(stream):
-    header = stream.read(_LENGTH.size)
-    if len(header) < _LENGTH.size:
-        return None
-    (length,) = _LENGTH.unpack(header)
-    if length > MAX_REQUEST_BYTES:
-        raise ValueError(f"request of {length} bytes is over the {MAX_REQUEST_BYTES} byte limit")
-    return json.loads(stream.read(length).decode("utf-8"))
 
 
 def write_message(stream, message):
@@ -61,7 +52,7 @@ class Zygote:
         self.output_limit = int(config["output_limit_bytes"])
         self.audit = bool(config.get("audit_hook"))
         self.reply_cap = self.value_cap * 4 + 65536  # JSON escaping can grow a repr up to 6x; 4x is ample
-        self.unreaped = []
+        self.unreaped = {}  # pidfd -> pid of children that answered and were killed, not yet reaped
         self.child_streams = ()
 
     # ----------------------------------------------------------------------------------------- parent side
@@ -148,12 +139,14 @@ class Zygote:
                 except BlockingIOError:
                     pass
                 reply, complete = self._frame(reply)
-        finally:
+        except BaseException:
             os.close(pidfd)
+            raise
         if complete:
             kill_group(pid)  # it has answered; nothing it does after that may count or linger
-            self.unreaped.append(pid)
+            self.unreaped[pidfd] = pid  # reaped by the main loop while it waits for the next request
             return bytes(reply[_LENGTH.size:]), None, False
+        os.close(pidfd)
         if not exited:
             kill_group(pid)
         _, wait_status = os.waitpid(pid, 0)
@@ -168,14 +161,14 @@ class Zygote:
             return None, False
         return reply, len(reply) == _LENGTH.size + length
 
-    def reap(self):
-        """Collect children that answered and were killed; called after the answer went out."""
-        while self.unreaped:
-            pid = self.unreaped.pop()
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+    def reap(self, pidfd):
+        """Collect one child that answered and was killed (its pidfd became readable)."""
+        pid = self.unreaped.pop(pidfd)
+        os.close(pidfd)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
 
     def classify(self, reply, wait_status, timed_out, output_size, stdout, duration):
         if output_size >= self.output_limit:
@@ -371,22 +364,47 @@ def main():
             __import__(name)
         except Exception:  # noqa: BLE001 - a missing optional module must not stop the worker
             pass
+    gc.freeze()  # preloaded objects stay out of the children's garbage collections: fewer copy-on-write faults
     os.makedirs(config["workdir_root"], exist_ok=True)
     os.chdir(config["workdir_root"])
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # parent gone: die quietly
     zygote = Zygote(config)
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but protocol messages on the protocol stream
+    pending = bytearray()
     while True:
-        request = read_message(stdin)
+        request, pending = _take_message(pending)
         if request is None:
-            return
+            # Wait for the next request; meanwhile reap answered children as their teardown finishes, which
+            # keeps address-space teardown off the critical path without ever leaving zombies behind.
+            ready, _, _ = select.select([0, *zygote.unreaped], [], [])
+            for fd in ready:
+                if fd == 0:
+                    chunk = os.read(0, 1 << 20)
+                    if not chunk:
+                        return
+                    pending += chunk
+                else:
+                    zygote.reap(fd)
+            continue
         try:
             reply = zygote.handle(request)
         except Exception as exc:  # noqa: BLE001 - report, keep serving
             reply = result("crashed", error=f"executor worker error: {describe(exc)}")
-        write_message(stdout, reply)
-        zygote.reap()
+        write_message(protocol_out, reply)
+
+
+def _take_message(buffer):
+    """(request, rest) when `buffer` holds a whole length-prefixed request, else (None, buffer)."""
+    if len(buffer) < _LENGTH.size:
+        return None, buffer
+    (length,) = _LENGTH.unpack_from(buffer)
+    if length > MAX_REQUEST_BYTES:
+        raise ValueError(f"request of {length} bytes is over the {MAX_REQUEST_BYTES} byte limit")
+    end = _LENGTH.size + length
+    if len(buffer) < end:
+        return None, buffer
+    return json.loads(bytes(buffer[_LENGTH.size:end]).decode("utf-8")), buffer[end:]
 
 
 if __name__ == "__main__":
