@@ -21,15 +21,14 @@ import asyncio
 import functools
 import queue
 import threading
-import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Literal
 
 from azr_env.errors import ConfigError, ExecutorClosedError
 from azr_env.sandbox.isolation import DEFAULT_PRELOAD, build_worker, resolve_mode
-from azr_env.sandbox.worker import Worker, WorkerFailure
+from azr_env.sandbox.worker import STOP, Job, Lane, Worker
 
 Status = Literal["ok", "error", "timeout", "memory", "output_limit", "crashed"]
 STATUSES: tuple[str, ...] = ("ok", "error", "timeout", "memory", "output_limit", "crashed")
@@ -118,11 +117,11 @@ class Executor:
                    debug=debug)
             for slot in range(self.workers)
         ]
-        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
-        for worker in self._workers:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._lanes = [Lane(worker, self._jobs, depth=PIPELINE_DEPTH, grace_s=_grace) for worker in self._workers]
+        for worker, lane in zip(self._workers, self._lanes):
             worker.start()  # non-blocking: the interpreters warm up while the caller goes on
-            self._idle.put(worker)
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="azr-executor")
+            lane.start()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -130,20 +129,7 @@ class Executor:
     def run(self, program: str, expression: str, *, timeout_s: float | None = None,
             check_determinism: bool = False) -> ExecutionResult:
         """Exec `program` in a fresh namespace in a fresh process, then eval `expression` there."""
-        self._check_open()
-        request = self._request(program, expression, timeout_s, check_determinism)
-        if isinstance(request, ExecutionResult):
-            return request
-        worker = self._acquire()
-        try:
-            deadline = time.monotonic() + request["timeout_s"] + WORKER_GRACE_S
-            try:
-                reply = worker.execute(request, deadline)
-            except WorkerFailure as exc:
-                return ExecutionResult("crashed", error=f"executor worker failed: {exc}")
-        finally:
-            self._idle.put(worker)
-        return ExecutionResult(**{k: reply.get(k) for k in _FIELDS if k in reply})
+        return self._submit(program, expression, timeout_s, check_determinism).result()
 
     def run_many(self, jobs: Iterable[tuple[str, str]], *, timeout_s: float | None = None,
                  check_determinism: bool = False) -> list[ExecutionResult]:
@@ -153,17 +139,13 @@ class Executor:
         for index, job in enumerate(jobs):
             if not (isinstance(job, tuple | list) and len(job) == 2):
                 raise ConfigError(f"run_many: job {index} must be a (program, expression) pair, got {job!r:.80}")
-        run = functools.partial(self.run, timeout_s=timeout_s, check_determinism=check_determinism)
-        return list(self._pool.map(lambda job: run(job[0], job[1]), jobs))
+        futures = [self._submit(program, expression, timeout_s, check_determinism) for program, expression in jobs]
+        return [future.result() for future in futures]
 
     async def arun(self, program: str, expression: str, *, timeout_s: float | None = None,
                    check_determinism: bool = False) -> ExecutionResult:
-        """`run` without blocking the event loop (the wait happens on one of the executor's threads)."""
-        self._check_open()
-        loop = asyncio.get_running_loop()
-        call = functools.partial(self.run, program, expression, timeout_s=timeout_s,
-                                 check_determinism=check_determinism)
-        return await loop.run_in_executor(self._pool, call)
+        """`run` for asyncio code: awaits the result without blocking the event loop or holding a thread."""
+        return await asyncio.wrap_future(self._submit(program, expression, timeout_s, check_determinism))
 
     def close(self) -> None:
         """Stop every worker (and anything left in its sandbox). Safe to call twice."""
@@ -171,9 +153,19 @@ class Executor:
             if self._closed:
                 return
             self._closed = True
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for _ in self._lanes:
+            self._jobs.put(STOP)
+        for lane in self._lanes:
+            lane.join(timeout=self.timeout_s + WORKER_GRACE_S + 5)
         for worker in self._workers:
             worker.stop()
+        while True:  # anything submitted while closing gets a clear answer instead of hanging
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(job, Job) and not job.future.done():
+                job.future.set_exception(ExecutorClosedError("the Executor was closed before this program ran"))
 
     @property
     def closed(self) -> bool:
@@ -206,12 +198,19 @@ class Executor:
         if self._closed:
             raise ExecutorClosedError("this Executor is closed; create a new one (or use it inside `with`)")
 
-    def _acquire(self) -> Worker:
-        while True:
-            try:
-                return self._idle.get(timeout=0.5)
-            except queue.Empty:
-                self._check_open()
+    def _submit(self, program: str, expression: str, timeout_s: float | None,
+                check_determinism: bool) -> Future:
+        """Queue one program for the next free worker lane; the future resolves to an ExecutionResult."""
+        self._check_open()
+        request = self._request(program, expression, timeout_s, check_determinism)
+        result: Future = Future()
+        if isinstance(request, ExecutionResult):
+            result.set_result(request)
+            return result
+        raw: Future = Future()
+        raw.add_done_callback(functools.partial(_to_result, result))
+        self._jobs.put(Job(request, raw))
+        return result
 
     def _request(self, program: str, expression: str, timeout_s: float | None,
                  check_determinism: bool) -> dict | ExecutionResult:
@@ -232,6 +231,23 @@ class Executor:
 
 
 _FIELDS = ("status", "value_repr", "error", "stdout", "duration_s", "deterministic", "truncated")
+# Requests kept in each worker's pipe: the next program is already waiting while the current one runs.
+PIPELINE_DEPTH = 2
+
+
+def _grace() -> float:
+    return WORKER_GRACE_S
+
+
+def _to_result(result: Future, raw: Future) -> None:
+    """Turn a lane's reply dict into an ExecutionResult (or pass its exception on)."""
+    if raw.cancelled():
+        result.cancel()
+    elif raw.exception() is not None:
+        result.set_exception(raw.exception())
+    else:
+        reply = raw.result()
+        result.set_result(ExecutionResult(**{k: reply[k] for k in _FIELDS if k in reply}))
 
 
 def _check_positive(**values: float) -> None:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import select
 import shutil
 import signal
 import struct
 import subprocess
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 from azr_env.sandbox.isolation import WorkerSpec
 
@@ -51,18 +56,27 @@ class Worker:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
-    def execute(self, request: dict, deadline_s: float) -> dict:
-        """Send one request and wait for its reply until `deadline_s` (a time.monotonic() value)."""
+    def send(self, request: dict) -> None:
+        """Write one request to the worker, (re)starting it first if it is not running."""
         if self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:
                 self.restarts += 1
                 self.stop()
             self.start()
-        assert self._proc is not None and self._proc.stdin is not None and self._proc.stdout is not None
+        assert self._proc is not None and self._proc.stdin is not None
         try:
             data = json.dumps(request).encode("utf-8")
             self._proc.stdin.write(_LENGTH.pack(len(data)) + data)
             self._proc.stdin.flush()
+        except (OSError, ValueError) as exc:
+            self._failed()
+            raise WorkerFailure(f"could not send the request: {exc}") from exc
+
+    def receive(self, deadline_s: float) -> dict:
+        """Read the reply to the oldest request sent, waiting until `deadline_s` (a time.monotonic() value)."""
+        if self._proc is None or self._proc.stdout is None:
+            raise WorkerFailure("worker is not running")
+        try:
             fd = self._proc.stdout.fileno()
             (length,) = _LENGTH.unpack(_read_exact(fd, _LENGTH.size, deadline_s))
             if length > MAX_REPLY_BYTES:
@@ -72,9 +86,17 @@ class Worker:
                 raise WorkerFailure("malformed reply")
             return reply
         except (OSError, ValueError, struct.error, WorkerFailure) as exc:
-            self.restarts += 1
-            self.stop()
+            self._failed()
             raise WorkerFailure(str(exc) or type(exc).__name__) from exc
+
+    def execute(self, request: dict, deadline_s: float) -> dict:
+        """Send one request and wait for its reply (no pipelining)."""
+        self.send(request)
+        return self.receive(deadline_s)
+
+    def _failed(self) -> None:
+        self.restarts += 1
+        self.stop()
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -112,3 +134,81 @@ def _read_exact(fd: int, size: int, deadline_s: float) -> bytes:
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
+
+
+@dataclass
+class Job:
+    """One request waiting for its worker; `future` receives the reply dict (or a crash dict)."""
+
+    request: dict
+    future: Future
+    became_head_at: float = 0.0
+
+
+STOP = object()
+
+
+class Lane(threading.Thread):
+    """Feeds one worker from the executor's shared job queue, keeping up to `depth` requests in its pipe.
+
+    The worker answers in order, so while it runs one program the next request is already waiting in its stdin:
+    the round trip to this process is off the critical path. When the worker fails, the request at the head
+    fails (status "crashed") and the ones queued behind it, which never started, go back to the shared queue.
+    """
+
+    def __init__(self, worker: Worker, jobs: queue.SimpleQueue, *, depth: int, grace_s: Callable[[], float]):
+        super().__init__(name=f"azr-executor-lane-{id(worker):x}", daemon=True)
+        self.worker = worker
+        self.jobs = jobs
+        self.depth = depth
+        self.grace_s = grace_s
+        self.inflight: deque[Job] = deque()
+
+    def run(self) -> None:
+        stopping = False
+        while not (stopping and not self.inflight):
+            while not stopping and len(self.inflight) < self.depth:
+                try:
+                    job = self.jobs.get(block=not self.inflight)
+                except queue.Empty:
+                    break
+                if job is STOP:
+                    stopping = True
+                    break
+                if not job.future.set_running_or_notify_cancel():
+                    continue
+                if not self._send(job):
+                    break
+            if self.inflight:
+                self._receive_head()
+
+    def _send(self, job: Job) -> bool:
+        try:
+            self.worker.send(job.request)
+        except WorkerFailure as exc:
+            self._fail(job, exc)
+            return False
+        if not self.inflight:
+            job.became_head_at = time.monotonic()
+        self.inflight.append(job)
+        return True
+
+    def _receive_head(self) -> None:
+        head = self.inflight[0]
+        deadline = head.became_head_at + head.request["timeout_s"] + self.grace_s()
+        try:
+            reply = self.worker.receive(deadline)
+        except WorkerFailure as exc:
+            self.inflight.popleft()
+            self._fail(head, exc)
+            return
+        self.inflight.popleft()
+        if self.inflight:
+            self.inflight[0].became_head_at = time.monotonic()
+        head.future.set_result(reply)
+
+    def _fail(self, job: Job, exc: Exception) -> None:
+        """The worker is gone: fail `job`, requeue the requests behind it (they never ran)."""
+        job.future.set_result({"status": "crashed", "error": f"executor worker failed: {exc}"})
+        while self.inflight:
+            self.jobs.put(self.inflight.popleft())

@@ -118,7 +118,7 @@ def test_huge_allocation_fails_fast_with_status_memory(ex):
 
 
 def test_growing_allocation_ends_as_memory(ex):
-    result = ex.run("chunks = []\nwhile True:\n    chunks.append(bytearray(10**7))", "None")
+    result = ex.run("chunks = []\nwhile True:\n    chunks.append(bytearray(10**7))", "None", timeout_s=20)
     assert result.status == "memory"
     assert_still_healthy(ex)
 
