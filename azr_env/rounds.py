@@ -153,7 +153,7 @@ class Referee:
 
             seed = (getattr(self.executor, "hash_seed", 0) + 1) % 2**32
             timeout = self.config.task.timeout_s or 10.0
-            self._hash_executor = Executor(1, timeout, self.config.memory_mb, hash_seed=seed)
+            self._hash_executor = Executor(self.config.workers, timeout, self.config.memory_mb, hash_seed=seed)
             self._owned.append(self._hash_executor)
         return self._hash_executor
 

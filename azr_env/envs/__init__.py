@@ -1,0 +1,7 @@
+"""Gymnasium and PettingZoo environments over the AZR task types (docs/envs.md)."""
+
+from azr_env.envs.registration import ENV_SPECS, register_envs
+from azr_env.envs.spaces import AnyText
+from azr_env.envs.vector import make_vec
+
+__all__ = ["ENV_SPECS", "AnyText", "make_vec", "register_envs"]

@@ -1,0 +1,116 @@
+"""What every AZR env shares: text spaces, a lazily created referee shared per process, rendering.
+
+Envs in one process that use the same `RoundConfig` share one `Referee` (and so one executor pair); it is
+created on first use and closed when the last of them is closed. Pass `referee=` to use your own (it is then
+never closed by the env).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, ClassVar
+
+import gymnasium as gym
+from gymnasium.vector import AutoresetMode
+
+from azr_env.envs.spaces import AnyText
+from azr_env.errors import ConfigError
+from azr_env.rounds import Referee, RoundConfig
+
+MAX_OBSERVATION_CHARS = 1 << 16
+MAX_ACTION_CHARS = 1 << 26
+
+_LOCK = threading.Lock()
+_SHARED: dict[tuple[int, RoundConfig], list[Any]] = {}  # (pid, config) -> [referee, users]
+
+
+def acquire_referee(config: RoundConfig) -> Referee:
+    with _LOCK:
+        key = (os.getpid(), config)
+        entry = _SHARED.setdefault(key, [None, 0])
+        if entry[0] is None:
+            entry[0] = Referee(config)
+        entry[1] += 1
+        return entry[0]
+
+
+def release_referee(referee: Referee) -> None:
+    with _LOCK:
+        for key, entry in list(_SHARED.items()):
+            if entry[0] is referee:
+                entry[1] -= 1
+                if entry[1] <= 0:
+                    referee.close()
+                    del _SHARED[key]
+                return
+
+
+def as_text(action: Any) -> str:
+    """Any action as the response string it stands for (bytes decoded, None as empty)."""
+    if isinstance(action, str):
+        return str(action)
+    if isinstance(action, bytes | bytearray):
+        return bytes(action).decode("utf-8", errors="replace")
+    return "" if action is None else str(action)
+
+
+class AZRBaseEnv(gym.Env):
+    """Text in, text out. Subclasses implement `reset` and `step`; this class owns spaces and the referee."""
+
+    metadata: ClassVar[dict[str, Any]] = {
+        "render_modes": ["human", "ansi"],
+        "render_fps": 1,
+        "autoreset_mode": AutoresetMode.SAME_STEP,
+    }
+
+    def __init__(self, config: RoundConfig | None = None, referee: Referee | None = None,
+                 render_mode: str | None = None):  # fmt: skip
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ConfigError(f"render_mode={render_mode!r}; choose one of {self.metadata['render_modes']} or None")
+        if config is not None and not isinstance(config, RoundConfig):
+            raise ConfigError(f"config must be an azr_env.rounds.RoundConfig, got {type(config).__name__}")
+        self.config = referee.config if referee is not None else (config or RoundConfig())
+        self.render_mode = render_mode
+        self.observation_space = AnyText(MAX_OBSERVATION_CHARS)
+        self.action_space = AnyText(MAX_ACTION_CHARS)
+        self._given_referee = referee
+        self._shared_referee: Referee | None = None
+        self._last: tuple[str, str, dict] | None = None  # (observation, last action, info) for render
+
+    @property
+    def referee(self) -> Referee:
+        if self._given_referee is not None:
+            return self._given_referee
+        if self._shared_referee is None:
+            self._shared_referee = acquire_referee(self.config)
+        return self._shared_referee
+
+    def close(self) -> None:
+        if self._shared_referee is not None:
+            release_referee(self._shared_referee)
+            self._shared_referee = None
+        super().close()
+
+    def _record(self, observation: str, action: str, info: dict) -> None:
+        self._last = (observation, action, info)
+        if self.render_mode == "human":
+            print(self._text())
+
+    def _text(self) -> str:
+        if self._last is None:
+            return "(call reset() first)"
+        observation, action, info = self._last
+        lines = [f"--- {info.get('role', '?')} / {info.get('task_type', '?')} ---", observation]
+        if action:
+            lines += ["--- response ---", action]
+        if "reward" in info:
+            lines.append(f"--- reward {info['reward']} ({info.get('reason', '')}) ---")
+        return "\n".join(lines)
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return self._text()
+        if self.render_mode == "human":
+            print(self._text())
+        return None

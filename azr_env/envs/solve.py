@@ -1,0 +1,141 @@
+"""Solver-role envs: `AZR-Deduction-v0`, `AZR-Abduction-v0`, `AZR-Induction-v0`, `AZR-ErrorType-v0`.
+
+## Episode
+One step. `reset()` picks a task and returns its solver prompt; `step(response)` scores the response and ends
+the episode (`terminated=True`; the observation returned with it is the same prompt).
+
+## Observation / action
+Both are `str` (`AnyText`): the complete prompt (R1-wrapped by default) and the model's full response.
+
+## Reward (SPEC §4)
+1 correct, −0.5 well formatted but wrong, −1 badly formatted or no answer; with `mode="eval"`, 1/0.
+
+## Task source
+By default the procedural generator (`azr_env.generators`): `reset(seed=s)` draws candidate programs with the
+env's RNG, so the same seed gives the same task. `tasks=` overrides it with a list of `Task`s or dicts
+(`program`, `input`, `output`), a JSONL path, or a `TaskBuffer`; `reset(options={"task": ...})` pins one task.
+
+## Info
+`task_type`, `role` ("solve"), `task` (dict); after a step also `format_ok`, `correct`, `parsed_answer`,
+`reason` (stable code, see docs/envs.md), `detail`, `reward`.
+
+## Arguments
+`task_type`, `tasks`, `config` (`RoundConfig`), `mode` ("train" | "eval"), `generator_seed`,
+`generator_config` (`GeneratorConfig`), `referee`, `render_mode` ("human" | "ansi").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from gymnasium.error import ResetNeeded
+
+from azr_env.buffer import TaskBuffer
+from azr_env.envs.common import AZRBaseEnv, as_text
+from azr_env.errors import ConfigError, DataError
+from azr_env.generators import GeneratorConfig, generated_task
+from azr_env.rewards import MODES
+from azr_env.tasks import Task, get_task_type
+
+CANDIDATES = 1 << 30  # generated candidate programs a reset draws from
+MAX_DRAWS = 200
+
+
+def load_tasks(tasks: Any, task_type: str) -> list[Task]:
+    """Tasks from a list of Task/dicts, a JSONL path, or a TaskBuffer; only those of `task_type`."""
+    if isinstance(tasks, TaskBuffer):
+        rows: list[Any] = tasks.tasks
+    elif isinstance(tasks, str | os.PathLike):
+        path = Path(tasks)
+        if not path.is_file():
+            raise DataError(f"tasks file {path} does not exist; pass a JSONL file of task rows")
+        rows = []
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except ValueError as exc:
+                    raise DataError(f"{path}:{line_no}: not JSON ({exc})") from exc
+    else:
+        rows = list(tasks)
+    out = [row if isinstance(row, Task) else Task.from_dict(row, task_type) for row in rows]
+    out = [t for t in out if t.task_type == task_type]
+    if not out:
+        raise DataError(f"no {task_type} tasks in the given tasks ({len(rows)} rows)")
+    return out
+
+
+class AZRSolveEnv(AZRBaseEnv):
+    __doc__ = __doc__
+
+    def __init__(
+        self,
+        task_type: str = "deduction",
+        tasks: Any = None,
+        config: Any = None,
+        *,
+        mode: str = "train",
+        generator_seed: int = 0,
+        generator_config: GeneratorConfig | None = None,
+        referee: Any = None,
+        render_mode: str | None = None,
+    ):
+        super().__init__(config, referee, render_mode)
+        self.task_type = get_task_type(task_type).name
+        if mode not in MODES:
+            raise ConfigError(f"mode={mode!r}; choose one of {MODES}")
+        self.mode = mode
+        self.tasks = load_tasks(tasks, self.task_type) if tasks is not None else None
+        self.generator_seed = generator_seed
+        self.generator_config = generator_config
+        self.task: Task | None = None
+        self.prompt = ""
+
+    def _draw_task(self) -> Task:
+        if self.tasks is not None:
+            return self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        for _ in range(MAX_DRAWS):
+            index = int(self.np_random.integers(CANDIDATES))
+            task = generated_task(self.task_type, index, self.referee, seed=self.generator_seed,
+                                  config=self.generator_config)  # fmt: skip
+            if task is not None:
+                return task
+        raise ConfigError(f"the generator produced no valid {self.task_type} task in {MAX_DRAWS} draws")
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
+        super().reset(seed=seed)
+        pinned = (options or {}).get("task")
+        if pinned is not None:
+            task = pinned if isinstance(pinned, Task) else Task.from_dict(pinned, self.task_type)
+            if task.task_type != self.task_type:
+                raise ConfigError(f"options['task'] is a {task.task_type} task; this env solves {self.task_type}")
+        else:
+            task = self._draw_task()
+        self.task = task
+        self.prompt = self.referee.solver_prompt(task)
+        info = {"task_type": self.task_type, "role": "solve", "task": task.to_dict()}
+        self._record(self.prompt, "", info)
+        return self.prompt, info
+
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict]:
+        if self.task is None:
+            raise ResetNeeded("call reset() before step(); each episode is a single step")
+        response = as_text(action)
+        [result] = self.referee.score([self.task], [response], mode=self.mode)
+        info = {
+            "task_type": self.task_type,
+            "role": "solve",
+            "task": self.task.to_dict(),
+            "format_ok": result.format_ok,
+            "correct": result.correct,
+            "parsed_answer": result.parsed_answer,
+            "reason": result.reason,
+            "detail": result.detail,
+            "reward": result.reward,
+        }
+        self._record(self.prompt, response, info)
+        self.task = None
+        return self.prompt, float(result.reward), True, False, info

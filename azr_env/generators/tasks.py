@@ -1,0 +1,114 @@
+"""Generated programs turned into valid tasks of any type, validated by the same rules as model proposals.
+
+Each candidate is written as a proposal response and goes through `Referee.validate` (static rules,
+determinism, long-output policy); candidates that fail are skipped, so the n tasks returned for (seed, config)
+are always the same. The hash-seed check is skipped: generated programs never iterate over unsorted sets.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+from azr_env.errors import ConfigError
+from azr_env.generators.programs import GeneratorConfig, ProgramGenerator
+from azr_env.tasks.base import Task
+from azr_env.tasks.program_checks import check_program
+
+_CACHE: dict[tuple, list[Task]] = {}
+_LOCK = threading.Lock()
+
+
+def _response(answer: str) -> str:
+    return f"<think>generated</think>\n<answer>{answer}</answer>"
+
+
+def _candidate(gen: ProgramGenerator, task_type: str, index: int, num_inputs: int) -> tuple[str, str, list[Task]]:
+    """(task_type, proposal response, references) for candidate `index`."""
+    risky = task_type == "error_type" and gen.rng(index, "risky").random() < 0.7
+    program = gen.sample(index, risky=risky)
+    if task_type == "induction":
+        inputs = gen.inputs(program, index, num_inputs)
+        hint = program.hint if gen.config.families_hint else "Find the rule that maps each input to its output."
+        blocks = "".join(f"```input\n{x}\n```\n" for x in inputs)
+        reference = Task("deduction", program.code, (inputs[0],), ("",), source="generator")
+        return task_type, _response(f"{blocks}```message\nThe function {hint}.\n```"), [reference]
+    [arguments] = gen.inputs(program, index, 1)
+    return task_type, _response(f"```python\n{program.code}\n```\n```input\n{arguments}\n```"), []
+
+
+def generate_tasks(
+    task_type: str,
+    n: int,
+    referee: Any,
+    *,
+    seed: int = 0,
+    config: GeneratorConfig | None = None,
+    max_candidates: int | None = None,
+) -> list[Task]:
+    """The first `n` valid tasks of `task_type` from generator (seed, config), validated with `referee`.
+
+    Raises ConfigError if `max_candidates` (default 8n + 64) candidates yield fewer than n valid tasks.
+    """
+    gen = ProgramGenerator(config, seed)
+    referee = _no_hash_check(referee)
+    num_inputs = referee.config.task.induction_num_inputs
+    budget = max_candidates if max_candidates is not None else 8 * n + 64
+    tasks: list[Task] = []
+    index = 0
+    while len(tasks) < n and index < budget:
+        chunk = range(index, min(budget, index + max(16, 2 * (n - len(tasks)))))
+        candidates = [_candidate(gen, task_type, i, num_inputs) for i in chunk]
+        if task_type == "induction":  # the program comes from a reference, so check it here
+            candidates = [c for c in candidates if check_program(c[2][0].program)[1] is None]
+        for result, i in zip(referee.validate(candidates), chunk):
+            if result.valid and result.task is not None and len(tasks) < n:
+                tasks.append(_with_source(result.task, f"generator:{seed}:{i}"))
+        index = chunk.stop
+    if len(tasks) < n:
+        raise ConfigError(f"only {len(tasks)} of {n} generated {task_type} tasks were valid in {budget} candidates")
+    return tasks
+
+
+def _no_hash_check(referee: Any) -> Any:
+    from azr_env.rounds import Referee
+
+    if not referee.config.task.hash_seed_check:
+        return referee
+    config = replace(referee.config, task=replace(referee.config.task, hash_seed_check=False))
+    return Referee(config, executor=referee.executor)
+
+
+def generated_task(
+    task_type: str, index: int, referee: Any, *, seed: int = 0, config: GeneratorConfig | None = None
+) -> Task | None:
+    """Candidate `index` as a validated task, or None if it is invalid (memoised per process)."""
+    key = (task_type, index, seed, repr(config), repr(referee.config.task))
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key][0] if _CACHE[key] else None
+    gen = ProgramGenerator(config, seed)
+    candidate = _candidate(gen, task_type, index, referee.config.task.induction_num_inputs)
+    task = None
+    if task_type != "induction" or check_program(candidate[2][0].program)[1] is None:
+        [result] = _no_hash_check(referee).validate([candidate])
+        task = _with_source(result.task, f"generator:{seed}:{index}") if result.valid and result.task else None
+    with _LOCK:
+        _CACHE[key] = [task] if task else []
+    return task
+
+
+def _with_source(task: Task, source: str) -> Task:
+    return Task(task.task_type, task.program, task.inputs, task.outputs, task.message, source)
+
+
+def generated_pool(
+    task_type: str, n: int, referee: Any, *, seed: int = 0, config: GeneratorConfig | None = None
+) -> list[Task]:
+    """`generate_tasks`, memoised per process: envs in one process (a sync vector env) share one pool."""
+    key = (task_type, n, seed, repr(config), repr(referee.config.task))
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = generate_tasks(task_type, n, referee, seed=seed, config=config)
+        return _CACHE[key]
