@@ -111,7 +111,7 @@ def _block(kind: str, var: str, out: str, depth: int, rng: random.Random) -> tup
 
 
 _RECURSIVE = (
-    ("str", "def f(s):\n    if len(s) <= 1:\n        return s\n    return f(s[{a}:]) + s[:{a}]",
+    ("str", "def f(s):\n    if len(s) <= {a}:\n        return s * {b}\n    return f(s[{a}:]) + s[:{a}]",
      "reverses text in chunks"),
     ("int", "def f(n):\n    if n <= {k}:\n        return n + {j}\n    return f(n // {k}) * {k} + n % {m}",
      "recurses on a quotient"),
@@ -119,7 +119,7 @@ _RECURSIVE = (
      "alternates over a list"),
     ("int", "def f(n):\n    n = abs(n) % {m2}\n    if n < 2:\n        return n\n    return f(n - 1) + f(n - 2)",
      "counts like Fibonacci"),
-    ("words", "def f(ws):\n    if len(ws) < 2:\n        return ws\n    return f(ws[1:]) + [ws[0][::-1]]",
+    ("words", "def f(ws):\n    if len(ws) < {b}:\n        return ws\n    return f(ws[1:]) + [ws[0][::-{b}]]",
      "reverses words"),
 )  # fmt: skip
 
@@ -139,8 +139,9 @@ class ProgramGenerator:
         cfg, rng = self.config, self.rng(index)
         if "recursion" in cfg.operations and not risky and rng.random() < cfg.recursion_probability:
             kind, template, hint = rng.choice(_RECURSIVE)
-            code = template.format(a=rng.randint(1, 2), k=rng.randint(2, 4), j=rng.randint(0, 5), m=rng.randint(3, 9),
-                                   m2=rng.randint(8, 15))  # fmt: skip
+            constants = {"a": rng.randint(1, 2), "b": rng.randint(1, 3), "k": rng.randint(2, 4),
+                         "j": rng.randint(0, 5), "m": rng.randint(3, 9), "m2": rng.randint(8, 15)}  # fmt: skip
+            code = template.format(**constants)
             return Program(code, kind, hint)
         families = [f for f in cfg.operations if f != "recursion"] or ["string"]
         weights = [cfg.weights.get(f, 1.0) for f in families]
