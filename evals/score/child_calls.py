@@ -1,0 +1,139 @@
+"""Child-side harness: call one solution's entry point on many inputs inside ONE sandboxed execution.
+
+This file is not imported by the parent: its source text is sent to the executor as the head of the program,
+followed by assignments of `_SOLUTION`, `_ENTRY`, `_INPUTS_B64` and `_LIMITS`; the expression `_azr_main()` then
+runs it. Running all inputs of a (problem, solution) pair in one child is what makes scoring fast (one fork per
+pair instead of one per input); each input still gets its own time limit, via `setitimer` inside the child.
+
+Contract (keep it self-contained: standard library only, nothing from azr_*):
+- the solution is exec'd in a fresh, empty namespace (as evalplus does: `__name__` is not "__main__");
+- printing is swallowed; inputs arrive pickled (they are benchmark data, never model output);
+- the child never sees expected outputs: it returns, per input, `[status, output, seconds]` as JSON, where
+  status is "ok" | "error" | "timeout", and output is the repr of the value (numpy scalars made Python), or for a
+  repr over `_BIG` characters, "#sha256:" + a digest of a canonical form (so equal dicts/sets with different
+  orders agree, and huge ints are never converted to decimal); float sequences are always sent in full
+  because they are compared with a tolerance.
+- `_SEGMENTS` is a list of [count, budget_s]: consecutive inputs (base, then plus) sharing a total time budget
+  (evalplus: min(60 s, sum of limits) per test set); running out of it is a "timeout" on the current input;
+- it stops at the first "error" or "timeout" (evalplus's fast check), so the list may be shorter than the inputs;
+- the result is `{"load_error": str | None, "records": [...]}` (load_error: the solution itself did not run).
+"""
+
+import base64
+import hashlib
+import json
+import pickle
+import signal
+import sys
+import time
+
+_BIG = 4096
+
+
+class _AzrTimeout(BaseException):
+    pass
+
+
+class _Sink:
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def _alarm(signum, frame):
+    raise _AzrTimeout()
+
+
+def _plain(value):
+    """numpy scalars -> Python scalars, recursively through lists/tuples/dicts (evalplus compares them with ==)."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _canon(value):
+    """A form equal for == values whatever their order or int/float/bool spelling; ints as hex (linear time)."""
+    if isinstance(value, bool | int) or (isinstance(value, float) and value.is_integer()):
+        return ("int", hex(int(value)))
+    if isinstance(value, dict):
+        return ("dict", sorted(((_canon(k), _canon(v)) for k, v in value.items()), key=repr))
+    if isinstance(value, set | frozenset):
+        return ("set", sorted((_canon(v) for v in value), key=repr))
+    if isinstance(value, list):
+        return ("list", [_canon(v) for v in value])
+    if isinstance(value, tuple):
+        return ("tuple", [_canon(v) for v in value])
+    return value
+
+
+def _floats(value):
+    return isinstance(value, float) or (
+        isinstance(value, list | tuple) and len(value) > 0 and all(isinstance(v, float) for v in value))
+
+
+def _encode(value):
+    try:
+        text = repr(value)  # under the default int-to-str limit: a huge int is not turned into digits (quadratic)
+    except ValueError:
+        text = None
+    if text is not None and ("np." in text or "numpy" in text):
+        value = _plain(value)
+        text = repr(value)
+    if text is not None and (len(text) <= _BIG or _floats(value)):
+        return text
+    return "#sha256:" + hashlib.sha256(repr(_canon(value)).encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def _run_inputs(fn, inputs, records):
+    position = 0
+    for count, budget in _SEGMENTS:  # noqa: F821 - assigned after this source
+        spent = 0.0
+        for index in range(position, position + count):
+            limit = min(_LIMITS[index], budget - spent)  # noqa: F821
+            start = time.perf_counter()
+            try:
+                if limit <= 0:
+                    raise _AzrTimeout()
+                signal.setitimer(signal.ITIMER_REAL, limit)
+                out = fn(*inputs[index])
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                elapsed = time.perf_counter() - start
+                records.append(["ok", _encode(out), elapsed])
+                spent += elapsed
+            except _AzrTimeout:
+                records.append(["timeout", None, time.perf_counter() - start])
+                return
+            except BaseException as exc:  # noqa: BLE001 - any failure of the solution is a record
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                records.append(["error", (type(exc).__name__ + ": " + str(exc))[:300], time.perf_counter() - start])
+                return
+        position += count
+
+
+def _azr_main():
+    inputs = pickle.loads(base64.b64decode(_INPUTS_B64))  # noqa: F821
+    records, load_error = [], None
+    stdout, stderr = sys.stdout, sys.stderr
+    signal.signal(signal.SIGALRM, _alarm)
+    try:
+        sys.stdout = sys.stderr = _Sink()
+        namespace = {}
+        try:
+            exec(_SOLUTION, namespace)  # noqa: F821
+            fn = namespace[_ENTRY]  # noqa: F821
+        except BaseException as exc:  # noqa: BLE001 - includes SyntaxError and SystemExit
+            load_error = (type(exc).__name__ + ": " + str(exc))[:300]
+        else:
+            _run_inputs(fn, inputs, records)
+    except BaseException as exc:  # noqa: BLE001 - the solution broke the harness itself (e.g. a late alarm)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        records.append(["error", (type(exc).__name__ + ": " + str(exc))[:300], 0.0])
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+    return json.dumps({"load_error": load_error, "records": records})

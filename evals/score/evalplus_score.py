@@ -1,0 +1,267 @@
+"""HumanEval+ / MBPP+ scoring with evalplus semantics, executed in our sandbox.
+
+Semantics (evalplus 0.3.1 `evalplus/eval/__init__.py`, reproduced in our own code):
+- expected outputs and per-input times come from running the canonical solution (`prompt + canonical_solution`)
+  on the base and plus inputs; each candidate input gets `max(min_time_limit, factor * canonical_time)` seconds,
+  and each test set (base, plus) at most `min(60 s, sum of its limits)` in total;
+- a set passes when every input's output matches: `out == exp`, then evalplus's per-task special oracles
+  (MBPP set-equality and not-None tasks, Mbpp/164/295/558/581, HumanEval/32), then, when `atol` is set (or the
+  expected value is a float / float sequence, which sets atol to 1e-6 for the rest of the set) `np.allclose`
+  with rtol 1e-7 after equal types and lengths; the first failure ends the set;
+- a sample is correct (HumanEval+ / MBPP+ pass@1) when the base and the plus sets both pass.
+
+Differences from evalplus, on purpose: outputs are compared in this process on parsed literals (an object with
+an always-true `__eq__` cannot pass); HumanEval/32 (`find_zero`) is judged by its oracle |poly(x)| <= atol as
+evalplus intends, but evalplus 0.3.1 fails every solution there (its oracle branch `continue`s before counting
+the input as passed; see docs/evals.md); all inputs of a (problem, solution) pair run in one sandboxed child
+(`child_calls.py`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from azr_evals.data.fetch import cache_dir
+from azr_evals.score.code_extract import extract_program, import_lines
+from azr_evals.score.execution import decode_json_value, run_jobs
+from azr_evals.score.literals import UNPARSABLE, parse_literal
+from azr_evals.types import Problem, Verdict
+
+from azr_env.executor import ExecutionResult, Executor
+
+_HARNESS = (Path(__file__).with_name("child_calls.py")).read_text()
+REFERENCE_VERSION = 1  # bump when the harness's output encoding changes (invalidates cached references)
+
+
+@dataclass(frozen=True)
+class EvalPlusConfig:
+    """Time limits and sizes for evalplus-style scoring.
+
+    Attributes:
+        min_time_limit: seconds, floor of every per-input limit (SPEC §7: 10 s in the paper's run; evalplus's
+            own default is 1 s).
+        time_limit_factor: per-input limit = factor x canonical time (SPEC §7: 8; evalplus default 4).
+        set_budget_s: total seconds per test set (evalplus's EVALPLUS_TIMEOUT_PER_TASK, 60).
+        reference_limit_s: per-input limit while computing the canonical outputs.
+    """
+
+    min_time_limit: float = 10.0
+    time_limit_factor: float = 8.0
+    set_budget_s: float = 60.0
+    reference_limit_s: float = 60.0
+
+
+@dataclass
+class Reference:
+    """Canonical outputs (encoded as by the child harness), times and float flags of one problem."""
+
+    outputs: list[str | None]
+    times: list[float]
+    floats: list[bool]
+    n_base: int
+
+
+def _is_floats(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    return isinstance(value, list | tuple) and len(value) > 0 and all(isinstance(v, float) for v in value)
+
+
+def build_job(solution: str, entry_point: str, inputs: list, limits: list[float],
+              segments: list[tuple[int, float]]) -> tuple[str, str, float]:
+    """The (program, expression, timeout) that runs `solution` on all `inputs` in one child."""
+    blob = base64.b64encode(pickle.dumps(inputs, protocol=4)).decode("ascii")
+    program = (f"{_HARNESS}\n_SOLUTION = {solution!r}\n_ENTRY = {entry_point!r}\n_INPUTS_B64 = {blob!r}\n"
+               f"_LIMITS = {limits!r}\n_SEGMENTS = {[list(s) for s in segments]!r}\n")
+    return program, "_azr_main()", sum(budget for _, budget in segments) + 10.0
+
+
+def _all_inputs(problem: Problem) -> list:
+    return list(problem.meta["base_input"]) + list(problem.meta["plus_input"])
+
+
+def _reference_key(problem: Problem) -> str:
+    meta = problem.meta
+    blob = pickle.dumps((REFERENCE_VERSION, meta["prompt"], meta["canonical_solution"], meta["base_input"],
+                         meta["plus_input"]), protocol=4)
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def compute_references(problems: list[Problem], executor: Executor, config: EvalPlusConfig, *,
+                       cache: bool = True, progress: bool = True) -> dict[str, Reference]:
+    """Run every canonical solution once (or read the cached run) to get expected outputs and times."""
+    folder = cache_dir() / "evalplus_references"
+    refs: dict[str, Reference] = {}
+    todo: list[Problem] = []
+    for problem in problems:
+        path = folder / f"{_reference_key(problem)}.json"
+        if cache and path.exists():
+            refs[problem.problem_id] = Reference(**json.loads(path.read_text()))
+        else:
+            todo.append(problem)
+    jobs = []
+    for problem in todo:
+        inputs, n_base = _all_inputs(problem), len(problem.meta["base_input"])
+        budget = config.reference_limit_s * 20
+        jobs.append(build_job(problem.meta["prompt"] + problem.meta["canonical_solution"],
+                              problem.meta["entry_point"], inputs, [config.reference_limit_s] * len(inputs),
+                              [(n_base, budget), (len(inputs) - n_base, budget)]))
+    for problem, result in zip(todo, run_jobs(executor, jobs, desc="canonical outputs", progress=progress)):
+        refs[problem.problem_id] = ref = _reference_from(problem, result)
+        if cache and None not in ref.outputs:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{_reference_key(problem)}.json").write_text(json.dumps(ref.__dict__))
+    return refs
+
+
+def _reference_from(problem: Problem, result: ExecutionResult) -> Reference:
+    inputs = _all_inputs(problem)
+    doc = decode_json_value(result) or {"records": []}
+    outputs: list[str | None] = [None] * len(inputs)
+    times = [math.inf] * len(inputs)
+    for index, (status, output, seconds) in enumerate(doc["records"]):
+        if status == "ok":
+            outputs[index], times[index] = output, seconds
+    floats = [o is not None and not o.startswith("#") and _is_floats(parse_literal(o)) for o in outputs]
+    return Reference(outputs, times, floats, len(problem.meta["base_input"]))
+
+
+def _special_oracles() -> Any:
+    from evalplus.eval import _special_oracle
+
+    return _special_oracle
+
+
+def _matches(problem: Problem, inp: list, exp_repr: str | None, out_repr: str, atol: float, exp_float: bool,
+             ) -> tuple[bool, float]:
+    """evalplus's per-input check (see module docstring); returns (match, atol for the following inputs)."""
+    if exp_repr is None:
+        return False, atol
+    oracle = _special_oracles()
+    entry, dataset = problem.meta["entry_point"], problem.meta["dataset"]
+    same_repr = out_repr == exp_repr and "nan" not in out_repr
+    if dataset == "mbpp" and entry in oracle.MBPP_OUTPUT_NOT_NONE_TASKS:
+        out = parse_literal(out_repr)
+        expected = exp_repr != "None"
+        return (out == expected) if isinstance(out, bool) else (expected == (out_repr != "None")), atol
+    if same_repr:
+        exact, out, exp = True, None, None
+    elif out_repr.startswith("#") or exp_repr.startswith("#"):
+        exact, out, exp = False, UNPARSABLE, UNPARSABLE
+    else:
+        out, exp = parse_literal(out_repr), parse_literal(exp_repr)
+        exact = _safe(lambda: out is not UNPARSABLE and bool(out == exp))
+    if dataset == "humaneval" and entry == "find_zero":
+        out = parse_literal(out_repr)
+        return _safe(lambda: abs(oracle._poly(*inp, out)) <= atol), atol
+    if dataset == "mbpp" and not exact and out is not UNPARSABLE:
+        out = parse_literal(out_repr) if out is None else out
+        if entry == "are_equivalent":
+            exact = True
+        elif entry == "sum_div":
+            exact = _safe(lambda: out == 0)
+        elif entry == "surface_Area":
+            exact = _safe(lambda: abs(out - oracle._surface_Area(*inp)) <= atol)
+        elif entry == "digit_distance_nums":
+            exact = _safe(lambda: out == oracle._digit_distance_nums(*inp))
+        elif entry in oracle.MBPP_OUTPUT_SET_EQ_TASKS:
+            exact = _safe(lambda: set(out) == set(exp))
+    elif dataset == "mbpp" and same_repr and entry in _special_oracles().MBPP_OUTPUT_SET_EQ_TASKS:
+        exact = True
+    if atol == 0 and exp_float:
+        atol = 1e-6
+    if exact or atol == 0 or out is UNPARSABLE or exp is UNPARSABLE:
+        return exact, atol
+    return _safe(lambda: _close(out, exp, atol)), atol
+
+
+def _close(out: Any, exp: Any, atol: float) -> bool:
+    import numpy as np
+
+    if type(out) is not type(exp):
+        return False
+    if isinstance(exp, list | tuple) and len(out) != len(exp):
+        return False
+    return bool(np.allclose(out, exp, rtol=1e-07, atol=atol))
+
+
+def _safe(check: Any) -> bool:
+    try:
+        return bool(check())
+    except Exception:  # noqa: BLE001 - evalplus counts any exception in a comparison as a mismatch
+        return False
+
+
+def solution_from_response(problem: Problem, response: str) -> str:
+    """The program evalplus would test: the sanitized code of the response, with the prompt's imports."""
+    from evalplus.sanitize import sanitize
+
+    entry = problem.meta["entry_point"]
+    code = sanitize(extract_program(response, entry), entry)
+    return import_lines(problem.meta["prompt"]) + code
+
+
+def limits_for(ref: Reference, config: EvalPlusConfig) -> tuple[list[float], list[tuple[int, float]]]:
+    """Per-input limits and per-set budgets derived from the canonical run (see EvalPlusConfig)."""
+    limits = [max(config.min_time_limit, config.time_limit_factor * t) if math.isfinite(t)
+              else config.min_time_limit for t in ref.times]
+    n_base = ref.n_base
+    segments = [(n_base, min(config.set_budget_s, sum(limits[:n_base])) + 1.0),
+                (len(limits) - n_base, min(config.set_budget_s, sum(limits[n_base:])) + 1.0)]
+    return limits, segments
+
+
+def check_solutions(pairs: list[tuple[Problem, str]], refs: dict[str, Reference], executor: Executor,
+                    config: EvalPlusConfig, *, progress: bool = True) -> list[Verdict]:
+    """Score (problem, solution program) pairs; one sandboxed child per pair, all executor workers busy."""
+    jobs = []
+    for problem, solution in pairs:
+        limits, segments = limits_for(refs[problem.problem_id], config)
+        jobs.append(build_job(solution, problem.meta["entry_point"], _all_inputs(problem), limits, segments))
+    results = run_jobs(executor, jobs, desc="evalplus", progress=progress)
+    return [_verdict(problem, solution, refs[problem.problem_id], result)
+            for (problem, solution), result in zip(pairs, results)]
+
+
+def _verdict(problem: Problem, solution: str, ref: Reference, result: ExecutionResult) -> Verdict:
+    doc = decode_json_value(result)
+    if doc is None:
+        reason = {"timeout": "timeout", "memory": "memory"}.get(result.status, "crashed")
+        return Verdict(False, reason, solution, {"base": "timeout", "plus": "timeout", "message": result.error})
+    if doc["load_error"] is not None:
+        reason = "syntax_error" if doc["load_error"].startswith(("SyntaxError", "IndentationError")) else "error"
+        return Verdict(False, reason, solution, {"base": "fail", "plus": "fail", "message": doc["load_error"]})
+    inputs, records = _all_inputs(problem), doc["records"]
+    status = {"base": "pass", "plus": "pass"}
+    atol = {"base": problem.meta["atol"], "plus": problem.meta["atol"]}
+    failure: dict[str, Any] = {}
+    for index in range(len(inputs)):
+        which = "base" if index < ref.n_base else "plus"
+        if index >= len(records):  # the child stopped early: an earlier input failed
+            status[which] = "fail" if status[which] == "pass" else status[which]
+            break
+        state, output, _ = records[index]
+        if state == "ok":
+            ok, atol[which] = _matches(problem, inputs[index], ref.outputs[index], output, atol[which],
+                                       ref.floats[index])
+            if ok:
+                continue
+            state, message = "wrong_answer", f"output {output[:200]}"
+        else:
+            message = output
+        status[which] = "timeout" if state == "timeout" else "fail"
+        failure = {"reason": state, "set": which, "input_index": index - (0 if which == "base" else ref.n_base),
+                   "message": message}
+        if which == "base":
+            status["plus"] = "fail"
+        break
+    correct = status["base"] == status["plus"] == "pass"
+    return Verdict(correct, "pass" if correct else failure.get("reason", "fail"), solution,
+                   {**status, **{k: v for k, v in failure.items() if k != "reason"}})
