@@ -100,3 +100,10 @@ def _write(space: AnyText, index: int, value: str, shared_memory: Any) -> None:
     destination = np.frombuffer(shared_memory.get_obj(), dtype=np.int32)
     destination[index * size] = len(codes)
     destination[index * size + 1 : index * size + 1 + len(codes)] = codes
+
+
+class TextObservation(str):
+    """A `str` that also carries `AnyText.dtype`, for tools (PettingZoo's `api_test`) that read `obs.dtype`."""
+
+    __slots__ = ()
+    dtype = np.dtype(str)
