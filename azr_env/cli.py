@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "azr_env.commands.exec_cmd",
     "azr_env.commands.bench_cmd",
     "azr_env.commands.demo_cmd",
+    "azr_env.commands.play_cmd",
     "azr_env.commands.eval_cmd",
 ]
 
