@@ -55,6 +55,12 @@ def _key(model_id: str, prompt: str, config: GenerationConfig, max_new_tokens: i
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
 def read_cache(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
     """(key, sample_idx) -> row for every complete line of the cache file."""
     rows: dict[tuple[str, int], dict[str, Any]] = {}
@@ -85,6 +91,8 @@ def generate(agent: Any, problems: list[Problem], prompts: list[str], *, model_i
 
         bar = tqdm(total=len(todo), desc=f"generating {problems[0].benchmark}", unit="prompt", leave=False)
     with open(cache_path, "a", encoding="utf-8") as out:
+        if out.tell() > 0 and not _ends_with_newline(cache_path):
+            out.write("\n")  # end a line cut short by an interrupted run, so the next row stays whole
         for start in range(0, len(todo), config.batch_size):
             batch = todo[start : start + config.batch_size]
             outputs = agent.generate([prompts[i] for i in batch], n=config.n, temperature=config.temperature,
