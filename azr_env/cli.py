@@ -20,6 +20,10 @@ SUBCOMMAND_MODULES: list[str] = [
     "azr_env.commands.demo_cmd",
     "azr_env.commands.play_cmd",
     "azr_env.commands.eval_cmd",
+    "azr_env.commands.selfplay_cmd",
+    "azr_env.commands.pretrain_cmd",
+    "azr_env.commands.serve_cmd",
+    "azr_env.commands.report_cmd",
 ]
 
 

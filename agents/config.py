@@ -1,0 +1,280 @@
+"""`SelfPlayConfig`: every option of `azr selfplay`, one dataclass (TRL's config style), plus presets.
+
+Precedence: dataclass defaults < preset < YAML file < command-line overrides. Defaults reproduce SPEC §6
+where a value is the reference's; the `cpu-micro` preset scales the run down to minutes on a CPU.
+The CLI flags and their help are generated from the fields and their docstrings (one place to document).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from azr_env.errors import ConfigError
+
+TASK_TYPES = ("deduction", "abduction", "induction")
+
+
+@dataclass
+class SelfPlayConfig:
+    """All options of the self-play trainer, grouped as in docs/trainer.md."""
+
+    # ---- run ----------------------------------------------------------------------------------------------
+    preset: str = "cpu-micro"
+    """Named preset applied before the YAML file and overrides: cpu-micro, qwen2.5-coder-3b, qwen2.5-coder-7b, none."""
+    run_dir: str = "runs/selfplay"
+    """Output folder: metrics.jsonl, samples.jsonl, buffers/, checkpoints/, report/. Re-using it resumes."""
+    seed: int = 0
+    """Seeds task sampling, generation and initialisation (one block at start-up)."""
+    total_steps: int = 500
+    """Self-play steps after the seeding stage (reference: about 500)."""
+    resume: bool = True
+    """Resume from the latest checkpoint in run_dir if there is one."""
+    save_every: int = 10
+    """Checkpoint every this many steps (and at the end)."""
+    threads: int = 0
+    """torch CPU threads (0: torch's default)."""
+    # ---- model --------------------------------------------------------------------------------------------
+    model: str = "cpu-micro"
+    """"cpu-micro" (built and cached on first use) or a local HF model folder; never downloaded."""
+    rollout_backend: str = "hf"
+    """"hf" (the training model generates) or "vllm" (GPU; weights pushed to vLLM after each update)."""
+    device: str = "auto"
+    """"auto", "cpu", "cuda", "cuda:N"."""
+    dtype: str = "auto"
+    """"auto" (bf16 on GPU, fp32 on CPU), "float32", "bfloat16"."""
+    chat_template: bool = False
+    """Use the tokenizer's chat template instead of the R1 plain-text preamble (prompts become "raw")."""
+    gradient_checkpointing: bool = False
+    """Trade compute for memory on large models."""
+    generation_batch_size: int = 64
+    """Sequences the HF backend generates together."""
+    cache_dir: str | None = None
+    """Where cpu-micro is cached (default $AZR_CACHE_DIR or ~/.cache/azr-env)."""
+    # ---- self-play ----------------------------------------------------------------------------------------
+    task_types: tuple[str, ...] = TASK_TYPES
+    """Task types played each step (reference: all three)."""
+    batch_per_type: int = 64
+    """Proposals per type per step, and solver tasks per type per step (reference: 64)."""
+    n_rollouts: int = 8
+    """Solver rollouts per valid proposal to estimate its solve rate (reference: 8)."""
+    seed_buffer_size: int = 256
+    """Seeding stage: propose until each buffer holds this many tasks (reference: 64 x 4 = 256)."""
+    seeding_max_rounds: int = 50
+    """Give up seeding after this many rounds (then train with what the buffers hold)."""
+    buffer_capacity: int = 16384
+    """Tasks per buffer (reference: 16384)."""
+    buffer_policy: str = "keep_first"
+    """"keep_first" (reference) or "evict_oldest" when a buffer is full."""
+    temperature: float = 1.0
+    """Sampling temperature for proposals, solutions and rollouts (reference: 1.0)."""
+    top_p: float = 1.0
+    """Nucleus sampling (reference: 1.0)."""
+    max_new_tokens: int = 8096
+    """Longest response in tokens (reference: 8096)."""
+    template_dir: str | None = None
+    """Prompt template folder overriding the packaged prompts (cpu-micro: the compact micro templates)."""
+    num_references: int = 6
+    """K reference tasks in deduction/abduction proposer prompts (reference: 6)."""
+    induction_num_inputs: int = 10
+    """Inputs an induction proposal must give (reference: 10)."""
+    max_prompt_chars: int = 5600
+    """Proposer prompts longer than this are re-drawn (reference: 5600)."""
+    zero_learnability_reward: float = -0.5
+    """Proposer reward for a valid task solved always or never (reference code -0.5; paper equations 0)."""
+    # ---- optimisation -------------------------------------------------------------------------------------
+    estimator: str = "trr++"
+    """Advantages: "trr++" (per (type, role) whitening), "reinforce++" (global) or "grpo" (per prompt)."""
+    lr: float = 1e-6
+    """AdamW learning rate, constant (reference: 1e-6)."""
+    weight_decay: float = 0.01
+    """AdamW weight decay (reference: 0.01)."""
+    grad_clip: float = 1.0
+    """Max gradient norm (reference: 1.0)."""
+    clip_eps: float = 0.2
+    """PPO ratio clip (reference: 0.2)."""
+    entropy_coef: float = 0.0
+    """Entropy bonus weight (reference 0; paper branch 0.001)."""
+    ppo_epochs: int = 1
+    """Passes over each step's samples (reference: 1)."""
+    mini_batch_size: int = 128
+    """Samples per optimizer step (reference: 128, i.e. 3 updates per 384-sample step)."""
+    micro_batch_size: int = 8
+    """Samples per forward/backward (gradient accumulation inside a mini-batch); memory knob only."""
+    # ---- execution, evaluation, logging -------------------------------------------------------------------
+    workers: int = 2
+    """Executor worker processes."""
+    memory_mb: int = 1024
+    """Memory limit per executed program."""
+    exec_timeout_s: float = 10.0
+    """Time limit per executed program (reference: 10 s)."""
+    eval_every: int = 10
+    """Greedy accuracy on the held-out deduction set every this many steps (0: never)."""
+    eval_tasks: int = 64
+    """Size of the held-out deduction set (micro curriculum, fixed seed)."""
+    progress: str = "auto"
+    """"rich" (live table), "plain" (one line per step), "none", or "auto" (rich on a terminal)."""
+    tensorboard: bool = False
+    """Also write TensorBoard event files to run_dir/tb (needs the `tensorboard` package)."""
+    wandb_project: str | None = None
+    """Also log to this Weights & Biases project (needs `wandb`)."""
+    samples_per_type: int = 4
+    """Proposed tasks and solver answers per type kept in samples.jsonl each step (for the report)."""
+    report: bool = True
+    """Write the report (PNG plots + HTML) at the end."""
+
+    def __post_init__(self) -> None:
+        self.task_types = tuple(self.task_types)
+        bad = [t for t in self.task_types if t not in TASK_TYPES]
+        if bad or not self.task_types:
+            raise ConfigError(f"task_types={self.task_types}: choose among {TASK_TYPES}")
+        if self.rollout_backend not in ("hf", "vllm"):
+            raise ConfigError(f"rollout_backend={self.rollout_backend!r}: choose 'hf' or 'vllm'")
+        if self.estimator not in ("trr++", "reinforce++", "grpo"):
+            raise ConfigError(f"estimator={self.estimator!r}: choose 'trr++', 'reinforce++' or 'grpo'")
+        if self.buffer_policy not in ("keep_first", "evict_oldest"):
+            raise ConfigError(f"buffer_policy={self.buffer_policy!r}: choose 'keep_first' or 'evict_oldest'")
+        if self.progress not in ("auto", "rich", "plain", "none"):
+            raise ConfigError(f"progress={self.progress!r}: choose auto, rich, plain or none")
+        for name in ("total_steps", "batch_per_type", "n_rollouts", "max_new_tokens", "mini_batch_size",
+                     "micro_batch_size", "ppo_epochs", "save_every", "generation_batch_size", "workers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)} must be >= 1")
+        if self.micro_batch_size > self.mini_batch_size:
+            raise ConfigError(
+                f"micro_batch_size={self.micro_batch_size} exceeds mini_batch_size={self.mini_batch_size}; "
+                "lower micro_batch_size (it only splits a mini-batch for memory)"
+            )
+        if not 0 < self.top_p <= 1 or self.temperature <= 0:
+            raise ConfigError(
+                f"temperature={self.temperature} must be > 0 and top_p={self.top_p} in (0, 1] for training"
+            )
+        if self.lr <= 0 or self.clip_eps <= 0:
+            raise ConfigError(f"lr={self.lr} and clip_eps={self.clip_eps} must be > 0")
+
+    @property
+    def samples_per_step(self) -> int:
+        """Training samples per step: a proposal and a solution per type (reference: 6 x 64 = 384)."""
+        return 2 * self.batch_per_type * len(self.task_types)
+
+    def task_config(self):
+        """The azr_env TaskConfig these options imply."""
+        from azr_env.tasks.base import TaskConfig
+
+        return TaskConfig(
+            template_dir=self.template_dir, num_references=self.num_references,
+            induction_num_inputs=self.induction_num_inputs, max_prompt_chars=self.max_prompt_chars,
+            prompt_format="raw" if self.chat_template else "r1", timeout_s=self.exec_timeout_s,
+        )
+
+
+def _micro_templates() -> str:
+    from azr_agents.micro_prompts import MICRO_TEMPLATE_DIR
+
+    return MICRO_TEMPLATE_DIR
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "none": {},
+    # Minutes on a 2-core CPU: tiny batches, short responses, a much larger learning rate for a 1M model.
+    "cpu-micro": {
+        "model": "cpu-micro", "total_steps": 40, "batch_per_type": 8, "n_rollouts": 4, "seed_buffer_size": 16,
+        "seeding_max_rounds": 10, "max_new_tokens": 64, "num_references": 2, "induction_num_inputs": 6,
+        "max_prompt_chars": 1200, "template_dir": "<micro>", "lr": 5e-5, "mini_batch_size": 48,
+        "micro_batch_size": 48, "save_every": 5, "eval_every": 5, "eval_tasks": 64, "device": "cpu",
+        "generation_batch_size": 64, "threads": 2, "exec_timeout_s": 5.0, "memory_mb": 512,
+    },
+    # One 80 GB GPU (documented, not run here): vLLM rollouts sharing the GPU with the HF training model.
+    "qwen2.5-coder-3b": {
+        "model": "Qwen2.5-Coder-3B", "rollout_backend": "vllm", "dtype": "bfloat16", "batch_per_type": 32,
+        "max_new_tokens": 4096, "mini_batch_size": 64, "micro_batch_size": 2, "gradient_checkpointing": True,
+        "workers": 8, "eval_every": 20,
+    },
+    "qwen2.5-coder-7b": {
+        "model": "Qwen2.5-Coder-7B", "rollout_backend": "vllm", "dtype": "bfloat16", "batch_per_type": 16,
+        "max_new_tokens": 4096, "mini_batch_size": 32, "micro_batch_size": 1, "gradient_checkpointing": True,
+        "workers": 8, "eval_every": 20,
+    },
+}
+
+
+def field_docs(cls: type = SelfPlayConfig) -> dict[str, str]:
+    """Field name -> the docstring under it (read from the source, so help text lives in one place)."""
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for prev, node in itertools.pairwise(body):
+        if isinstance(prev, ast.AnnAssign) and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            docs[prev.target.id] = str(node.value.value)  # type: ignore[attr-defined]
+    return docs
+
+
+def _convert(name: str, value: Any) -> Any:
+    """Coerce a YAML / CLI value to the field's type (bools accept true/false/1/0, tuples comma lists)."""
+    fields = {f.name: f for f in dataclasses.fields(SelfPlayConfig)}
+    if name not in fields:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(fields), n=1)
+        raise ConfigError(f"unknown option {name!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+    default = fields[name].default
+    kind = str(fields[name].type)
+    if not isinstance(value, str):
+        return tuple(value) if "tuple" in kind and isinstance(value, list) else value
+    if "bool" in kind:
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name}={value!r}: expected true or false")
+    if "tuple" in kind:
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if "None" in kind and value.lower() in ("none", "null", ""):
+        return None
+    try:
+        if "int" in kind and "float" not in kind and not isinstance(default, float):
+            return int(value)
+        if "float" in kind:
+            return float(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: expected a number") from None
+    return value
+
+
+def load_config(preset: str | None = None, yaml_path: str | None = None,
+                overrides: dict[str, Any] | None = None) -> SelfPlayConfig:
+    """Build the config: defaults < preset < YAML < overrides (values may be strings, as from a CLI)."""
+    values: dict[str, Any] = {}
+    if yaml_path:
+        import yaml
+
+        path = Path(yaml_path)
+        if not path.is_file():
+            raise ConfigError(f"config file {yaml_path} does not exist")
+        loaded = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{yaml_path}: expected a mapping of option: value")
+        values.update({k: _convert(k, v) for k, v in loaded.items()})
+    values.update({k: _convert(k, v) for k, v in (overrides or {}).items()})
+    name = preset or values.get("preset") or SelfPlayConfig.preset
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+    merged = dict(PRESETS[name]) | values | {"preset": name}
+    if merged.get("template_dir") == "<micro>":
+        merged["template_dir"] = _micro_templates()
+    return SelfPlayConfig(**merged)
+
+
+def to_yaml(config: SelfPlayConfig) -> str:
+    import yaml
+
+    return yaml.safe_dump({k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()},
+                          sort_keys=False)
+
+
+__all__ = ["PRESETS", "SelfPlayConfig", "field", "field_docs", "load_config", "to_yaml"]

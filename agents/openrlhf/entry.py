@@ -1,0 +1,130 @@
+"""`python -m azr_agents.openrlhf.entry [OpenRLHF args] [--azr.* args]`: OpenRLHF's `train_ppo_ray`, for AZR.
+
+This runs OpenRLHF's own `openrlhf.cli.train_ppo_ray` main block (its parser, its argument checks, its Ray
+actor setup) with three additions made from outside, so no OpenRLHF code is copied:
+
+- its parser gains the estimator choice `trr++` and the `--azr.*` options (`options.add_azr_args`);
+- the trainer actor it creates is `AZRTrainer` (self-play, TRR++ experience maker) instead of `PPOTrainer`;
+- `--train.agent_func_path` defaults to the AZR agent file, and `--data.prompt_dataset` is not needed.
+
+OpenRLHF builds its parser inside `if __name__ == "__main__":`, so the parser is obtained by running that
+block with `ArgumentParser.parse_args` intercepted (`openrlhf_parser`); the same hook extends it on real runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import runpy
+import sys
+from collections.abc import Iterator, Sequence
+from unittest import mock
+
+from azr_agents.openrlhf.options import add_azr_args
+
+from azr_env.errors import ConfigError
+
+OPENRLHF_MAIN = "openrlhf.cli.train_ppo_ray"
+ESTIMATOR_OPTION = "--algo.advantage.estimator"
+ESTIMATOR = "trr++"
+
+
+def agent_func_path() -> str:
+    """Path of the file OpenRLHF's engines load as the agent (`--train.agent_func_path`)."""
+    spec = importlib.util.find_spec("azr_agents.openrlhf.agent_func")
+    if spec is None or spec.origin is None:
+        raise ConfigError("azr_agents.openrlhf.agent_func is not importable; install azr-env in this environment")
+    return spec.origin
+
+
+def extend_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add `trr++` to the estimator choices and the `--azr.*` options (idempotent)."""
+    action = parser._option_string_actions.get(ESTIMATOR_OPTION)
+    if action is None:
+        raise ConfigError(f"OpenRLHF's parser has no {ESTIMATOR_OPTION}; this OpenRLHF version is not supported")
+    if ESTIMATOR not in action.choices:
+        action.choices = [*action.choices, ESTIMATOR]
+        action.help = f"{action.help}; {ESTIMATOR}: AZR's task-relative REINFORCE++ (azr_agents.openrlhf)"
+        add_azr_args(parser)
+    return parser
+
+
+class _Captured(Exception):
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self.parser = parser
+
+
+def _is_openrlhf_parser(parser: argparse.ArgumentParser) -> bool:
+    return ESTIMATOR_OPTION in parser._option_string_actions
+
+
+def openrlhf_parser() -> argparse.ArgumentParser:
+    """OpenRLHF's real `train_ppo_ray` parser, extended (imports OpenRLHF, Ray and vLLM's Python package)."""
+    original = argparse.ArgumentParser.parse_args
+
+    def capture(self, args=None, namespace=None):
+        if _is_openrlhf_parser(self):
+            raise _Captured(self)
+        return original(self, args, namespace)
+
+    with mock.patch.object(argparse.ArgumentParser, "parse_args", capture), mock.patch.object(sys, "argv", ["x"]):
+        try:
+            runpy.run_module(OPENRLHF_MAIN, run_name="__main__")
+        except _Captured as captured:
+            return extend_parser(captured.parser)
+    raise ConfigError(f"{OPENRLHF_MAIN} finished without parsing arguments; this OpenRLHF version is not supported")
+
+
+def default_args(argv: Sequence[str]) -> list[str]:
+    """`argv` plus what AZR always needs unless given: the agent file and the `trr++` estimator."""
+    argv = list(argv)
+    given = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
+    if "--train.agent_func_path" not in given:
+        argv += ["--train.agent_func_path", agent_func_path()]
+    if ESTIMATOR_OPTION not in given:
+        argv += [ESTIMATOR_OPTION, ESTIMATOR]
+    return argv
+
+
+@contextlib.contextmanager
+def azr_hooks() -> Iterator[None]:
+    """While active, OpenRLHF's main block parses with the extended parser and builds the AZR trainer."""
+    import openrlhf.trainer.ppo_trainer as ppo_trainer
+    from azr_agents.openrlhf.trainer import AZRTrainer
+
+    original = argparse.ArgumentParser.parse_args
+
+    def parse(self, args=None, namespace=None):
+        if _is_openrlhf_parser(self):
+            extend_parser(self)
+            parsed = original(self, args, namespace)
+            check_supported(parsed)
+            return parsed
+        return original(self, args, namespace)
+
+    with mock.patch.object(argparse.ArgumentParser, "parse_args", parse), \
+            mock.patch.object(ppo_trainer, "PPOTrainer", AZRTrainer):  # fmt: skip
+        yield
+
+
+def check_supported(args: argparse.Namespace) -> None:
+    """Reject OpenRLHF modes the AZR trainer does not implement, naming the option."""
+    flat = vars(args)
+    if flat.get("train.async_enable"):
+        raise ConfigError("--train.async_enable: the AZR trainer is synchronous (a step's tasks feed that step)")
+    if flat.get("rollout.n_samples_per_prompt", 1) != 1:
+        raise ConfigError("--rollout.n_samples_per_prompt must be 1 for AZR; use --azr.n_rollouts for the "
+                          "learnability rollouts")  # fmt: skip
+    if flat.get("algo.dynamic_filtering_enable"):
+        raise ConfigError("--algo.dynamic_filtering_enable is not supported by the AZR trainer")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = default_args(sys.argv[1:] if argv is None else argv)
+    with azr_hooks(), mock.patch.object(sys, "argv", [OPENRLHF_MAIN, *argv]):
+        runpy.run_module(OPENRLHF_MAIN, run_name="__main__", alter_sys=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The `--azr.*` options added to OpenRLHF's `train_ppo_ray` parser, and the self-play config built from them.
+
+OpenRLHF's own options keep their meaning (model, DeepSpeed, vLLM, PPO clip, learning rate, logging,
+checkpoints). AZR's own loop (SPEC §4-6) needs the few below; defaults reproduce the reference code.
+Importable without OpenRLHF so `azr train-openrlhf` can build command lines anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from typing import Any
+
+from azr_env.errors import ConfigError
+from azr_env.rewards import RewardConfig
+from azr_env.rounds import RoundConfig
+from azr_env.tasks.base import TaskConfig
+from azr_env.tasks.registry import AZR_TASK_TYPES
+
+PROMPT_FORMATS = ("r1", "chat")
+
+
+@dataclass(frozen=True)
+class SelfPlayConfig:
+    """One AZR self-play run on OpenRLHF (the `--azr.*` options)."""
+
+    steps: int = 500
+    """AZR steps (one propose + solve round and one PPO update each); reference about 500."""
+    batch_per_type: int = 64
+    """Prompts per task type and role per step (reference 64: 6 x 64 = 384 samples per step)."""
+    task_types: tuple[str, ...] = AZR_TASK_TYPES
+    """Task types trained (reference: deduction, abduction, induction)."""
+    n_rollouts: int = 8
+    """N, solver rollouts per valid proposal for its learnability (reference 8, temperature 1.0)."""
+    seed_tasks_per_type: int = 256
+    """Seeding stage (SPEC §5): propose, without training, until each buffer holds this many tasks (0: skip)."""
+    seed_max_rounds: int = 50
+    """Give up seeding after this many propose rounds (a weak model may never reach the target)."""
+    buffer_dir: str | None = None
+    """Where the task buffers persist as JSONL (None: `<ckpt.path>/azr_buffers`); a run resumes from them."""
+    buffer_capacity: int = 16384
+    """Tasks kept per buffer (reference 16384)."""
+    buffer_policy: str = "keep_first"
+    """When a buffer is full: "keep_first" (reference) or "evict_oldest"."""
+    prompt_format: str = "r1"
+    """"r1": the reference's plain-text R1 template; "chat": the raw prompt in the tokenizer's chat template."""
+    seed: int = 42
+    """Seed of reference draws and solver batches (mixed with the step, so a resumed run draws the same)."""
+    round: RoundConfig = field(default_factory=RoundConfig)
+    """Task rules, rewards and executor sizes used by the referee in the engines."""
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.batch_per_type < 1 or self.n_rollouts < 1:
+            raise ConfigError(f"steps={self.steps}, batch_per_type={self.batch_per_type} and "
+                              f"n_rollouts={self.n_rollouts} must all be >= 1")  # fmt: skip
+        if self.prompt_format not in PROMPT_FORMATS:
+            raise ConfigError(f"--azr.prompt_format {self.prompt_format!r}; choose one of {PROMPT_FORMATS}")
+        if not self.task_types:
+            raise ConfigError("--azr.task_types is empty; give at least one task type")
+
+    @property
+    def samples_per_step(self) -> int:
+        """Training samples per step: one proposal and one answer per prompt (2 x types x batch_per_type)."""
+        return 2 * len(self.task_types) * self.batch_per_type
+
+
+def add_azr_args(parser: argparse.ArgumentParser) -> None:
+    """Register the `--azr.*` options (dest names with dots, as OpenRLHF's `hierarchize` expects)."""
+    d = SelfPlayConfig()
+    add = parser.add_argument
+    add("--azr.steps", type=int, default=d.steps, help="AZR self-play steps (reference ~500)")
+    add("--azr.batch_per_type", type=int, default=d.batch_per_type, help="prompts per task type and role per step")
+    add("--azr.task_types", nargs="+", default=list(d.task_types), help="task types to train")
+    add("--azr.n_rollouts", type=int, default=d.n_rollouts, help="solver rollouts per valid proposal (learnability)")
+    add("--azr.seed_tasks_per_type", type=int, default=d.seed_tasks_per_type, help="seeding target per buffer")
+    add("--azr.seed_max_rounds", type=int, default=d.seed_max_rounds, help="most propose rounds while seeding")
+    add("--azr.buffer_dir", type=str, default=None, help="task buffer folder (default <ckpt.path>/azr_buffers)")
+    add("--azr.buffer_capacity", type=int, default=d.buffer_capacity, help="tasks kept per buffer")
+    add("--azr.buffer_policy", choices=("keep_first", "evict_oldest"), default=d.buffer_policy)
+    add("--azr.prompt_format", choices=PROMPT_FORMATS, default=d.prompt_format, help="r1 template or chat template")
+    add("--azr.zero_learnability_reward", type=float, default=RewardConfig().zero_learnability_reward,
+        help="proposer reward of a valid task solved always or never (reference -0.5, paper 0)")
+    add("--azr.hash_seed_check", type=int, choices=(0, 1), default=int(TaskConfig().hash_seed_check),
+        help="reject tasks whose output depends on PYTHONHASHSEED (1, azr-env default)")
+    add("--azr.long_output", choices=("reject", "truncate"), default=TaskConfig().long_output)
+    add("--azr.exec_timeout_s", type=float, default=10.0, help="per-program time limit (reference 10 s)")
+    add("--azr.exec_workers", type=int, default=4, help="sandbox worker processes per vLLM engine")
+    add("--azr.exec_memory_mb", type=int, default=RoundConfig().memory_mb, help="memory limit per program")
+
+
+def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConfig:
+    """Build the config from hierarchized OpenRLHF args (`args.azr.*`, `args.train.seed`, `args.rollout.*`)."""
+    a = args.azr
+    task = TaskConfig(hash_seed_check=bool(a.hash_seed_check), long_output=a.long_output,
+                      timeout_s=a.exec_timeout_s, prompt_format="raw" if a.prompt_format == "chat" else "r1")
+    rewards = RewardConfig(zero_learnability_reward=a.zero_learnability_reward)
+    max_new = getattr(args.rollout, "max_new_tokens", None) or RoundConfig().max_new_tokens
+    rnd = RoundConfig(task=task, rewards=rewards, n_rollouts=a.n_rollouts, workers=a.exec_workers,
+                      memory_mb=a.exec_memory_mb, max_new_tokens=max_new)  # fmt: skip
+    buffer_dir = a.buffer_dir or (f"{ckpt_path}/azr_buffers" if ckpt_path else None)
+    return SelfPlayConfig(steps=a.steps, batch_per_type=a.batch_per_type, task_types=tuple(a.task_types),
+                          n_rollouts=a.n_rollouts, seed_tasks_per_type=a.seed_tasks_per_type,
+                          seed_max_rounds=a.seed_max_rounds, buffer_dir=buffer_dir,
+                          buffer_capacity=a.buffer_capacity, buffer_policy=a.buffer_policy,
+                          prompt_format=a.prompt_format, seed=args.train.seed, round=rnd)  # fmt: skip

@@ -1,0 +1,66 @@
+"""Turning generations into training tensors and the policy's token log-probs (used by the trainer).
+
+A training row is `prompt_ids + response_ids`, right-padded; `response_mask` marks the response tokens.
+`token_logprobs[b, i]` is log p(ids[b, i] | ids[b, :i]) at the sampling temperature (logits / T), the
+quantity the PPO ratio compares; position 0 has none and is never a response token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from azr_agents.trr import entropy_from_logits
+
+
+@dataclass
+class Rollout:
+    """One training sample: who produced it, its tokens and its reward."""
+
+    role: str
+    task_type: str
+    prompt_ids: list[int]
+    response_ids: list[int]
+    reward: float
+    group: int = 0
+    """Prompt index (GRPO groups samples by it)."""
+
+
+def rollout_from_generation(gen, role: str, task_type: str, reward: float, tokenizer, prompt: str,
+                            max_new_tokens: int, group: int = 0) -> Rollout:
+    """Use the backend's token ids; re-tokenise the text when a backend gives none (HTTP, callables)."""
+    prompt_ids = gen.prompt_token_ids
+    if prompt_ids is None:
+        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    response_ids = gen.token_ids
+    if response_ids is None:
+        response_ids = tokenizer(gen.text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    return Rollout(role, task_type, list(prompt_ids), list(response_ids)[:max_new_tokens], float(reward), group)
+
+
+def collate(rows: list[Rollout], pad_id: int, device: torch.device) -> dict[str, torch.Tensor]:
+    """input_ids, attention_mask, response_mask ([B, L]) and rewards ([B]) for `rows`."""
+    seqs = [r.prompt_ids + r.response_ids for r in rows]
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    attn = torch.zeros((len(rows), width), dtype=torch.long)
+    resp = torch.zeros((len(rows), width), dtype=torch.float32)
+    for b, (row, seq) in enumerate(zip(rows, seqs)):
+        ids[b, : len(seq)] = torch.tensor(seq)
+        attn[b, : len(seq)] = 1
+        resp[b, len(row.prompt_ids) : len(seq)] = 1
+    rewards = torch.tensor([r.reward for r in rows], dtype=torch.float32)
+    return {"input_ids": ids.to(device), "attention_mask": attn.to(device), "response_mask": resp.to(device),
+            "rewards": rewards.to(device)}
+
+
+def token_logprobs(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, temperature: float = 1.0,
+                   with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """[B, L] log-probs of each token given its prefix (0 at position 0), and optionally [B, L] entropies."""
+    logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1].float() / temperature
+    logp = torch.log_softmax(logits, dim=-1).gather(-1, input_ids[:, 1:, None]).squeeze(-1)
+    zeros = torch.zeros_like(logp[:, :1])
+    entropy = None
+    if with_entropy:
+        entropy = torch.cat([zeros, entropy_from_logits(logits)], dim=1)
+    return torch.cat([zeros, logp], dim=1), entropy

@@ -1,0 +1,205 @@
+"""`azr pretrain-micro`: teach the micro model the AZR answer format on generated transcripts (CPU minutes).
+
+Why: self-play from random weights gives only format penalties, so there is nothing to learn from. The recipe
+writes, for a stream of generated tasks, the exact prompts the envs build (cpu-micro templates) and the gold
+R1 responses (agents/responses.py) for all 6 (role, task type) pairs, and trains next-token prediction on
+the response tokens only. The result is a model that answers in format, sometimes correctly, and proposes
+programs that mostly run: a starting point with signal for TRR++ (docs/trainer.md reports the numbers).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from azr_agents.micro import MicroModelConfig, build_byte_tokenizer, build_micro_model
+from azr_agents.micro_tasks import micro_task_config, micro_tasks, random_program, task_from_program
+from azr_agents.responses import propose_response, solve_response
+
+from azr_env.errors import ConfigError
+
+ROLE_TYPES = [("solve", "deduction"), ("solve", "abduction"), ("solve", "induction"),
+              ("propose", "deduction"), ("propose", "abduction"), ("propose", "induction")]
+
+
+@dataclass
+class PretrainConfig:
+    """Options of the micro pretraining recipe."""
+
+    out_dir: str = ""
+    """Where the trained model folder is written (required)."""
+    architecture: MicroModelConfig = field(default_factory=MicroModelConfig)
+    """Size of the micro model."""
+    max_steps: int = 1500
+    """Optimizer steps at most."""
+    max_minutes: float = 4.0
+    """Wall-clock budget; training stops at whichever of max_steps / max_minutes comes first."""
+    batch_size: int = 32
+    """Transcripts per step."""
+    lr: float = 3e-3
+    """Peak AdamW learning rate (linear warm-up, cosine decay to 10%)."""
+    warmup_steps: int = 50
+    """Linear warm-up steps."""
+    weight_decay: float = 0.01
+    """AdamW weight decay."""
+    mix: tuple[float, ...] = (0.3, 0.2, 0.15, 0.12, 0.12, 0.11)
+    """Share of transcripts per (role, type) in ROLE_TYPES order: solve ded/abd/ind, propose ded/abd/ind."""
+    vocab_size: int = 512
+    """Byte-level BPE vocabulary learned from transcripts (digits stay single; 259 would be plain bytes)."""
+    seed: int = 0
+    """Seeds tasks, shuffling and initialisation."""
+    threads: int = 2
+    """torch CPU threads."""
+
+    def __post_init__(self) -> None:
+        if len(self.mix) != 6 or min(self.mix) < 0 or sum(self.mix) <= 0:
+            raise ConfigError(f"mix={self.mix} needs 6 non-negative weights (solve ded/abd/ind, propose ded/abd/ind)")
+        if self.max_steps < 1 or self.batch_size < 1 or self.max_minutes <= 0:
+            raise ConfigError(
+                f"max_steps={self.max_steps}, batch_size={self.batch_size} must be >= 1 and "
+                f"max_minutes={self.max_minutes} > 0"
+            )
+
+
+def transcript(role: str, task_type: str, rng: random.Random, config=None) -> tuple[str, str]:
+    """(prompt, response) for one generated task, exactly as the envs prompt and parse (cpu-micro templates)."""
+    from azr_env.tasks.registry import get_task_type
+    from azr_env.tasks.templates import format_prompt
+
+    cfg = config or micro_task_config()
+    kind = get_task_type(task_type)
+    if role == "solve":
+        task = micro_tasks(task_type, 1, rng, cfg.induction_num_inputs)[0]
+        prompt = kind.solver_prompt(task, cfg)
+        response = solve_response(task)
+    elif task_type == "induction":
+        program, arg_kind, message = random_program(rng)
+        shown = task_from_program("deduction", program, arg_kind, message, rng)
+        task = task_from_program("induction", program, arg_kind, message, rng, cfg.induction_num_inputs)
+        prompt = kind.proposer_prompt([shown], cfg)
+        response = propose_response(task)
+    else:
+        refs = micro_tasks(task_type, kind.num_references(cfg), rng)
+        prompt = kind.proposer_prompt(refs, cfg)
+        response = propose_response(micro_tasks(task_type, 1, rng)[0])
+    return format_prompt(prompt, cfg.prompt_format, cfg.template_dir), response
+
+
+def _batch(pairs: list[tuple[str, str]], tokenizer) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Right-padded input ids, attention mask and labels (-100 on prompt and padding; EOS ends responses)."""
+    rows = []
+    for prompt, response in pairs:
+        p = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        r = tokenizer(response, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        rows.append((p + r, [-100] * len(p) + r))
+    width = max(len(ids) for ids, _ in rows)
+    pad = tokenizer.pad_token_id
+    ids = torch.tensor([x + [pad] * (width - len(x)) for x, _ in rows])
+    mask = torch.tensor([[1] * len(x) + [0] * (width - len(x)) for x, _ in rows])
+    labels = torch.tensor([y + [-100] * (width - len(y)) for _, y in rows])
+    return ids, mask, labels
+
+
+def pretrain_micro(config: PretrainConfig, *, log=print) -> Path:
+    """Build the micro model and train it on transcripts; writes `config.out_dir` atomically and returns it."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    if not config.out_dir:
+        raise ConfigError("PretrainConfig.out_dir is required")
+    hf_logging.disable_progress_bar()
+    torch.set_num_threads(config.threads)
+    out = Path(config.out_dir)
+    staging = out.with_name(out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    rng = random.Random(config.seed)
+    task_config = micro_task_config()
+    corpus = [text for _ in range(400) for rt in ROLE_TYPES for text in transcript(*rt, rng, task_config)]
+    build_micro_model(staging, config.architecture, build_byte_tokenizer(corpus, config.vocab_size))
+    tokenizer = AutoTokenizer.from_pretrained(staging)
+    model = AutoModelForCausalLM.from_pretrained(staging)
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
+                                  betas=(0.9, 0.95))
+    start, step, history = time.monotonic(), 0, []
+    while step < config.max_steps and time.monotonic() - start < config.max_minutes * 60:
+        lr = _lr(config, step, (time.monotonic() - start) / (config.max_minutes * 60))
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        kinds = rng.choices(ROLE_TYPES, weights=config.mix, k=config.batch_size)
+        ids, mask, labels = _batch([transcript(r, t, rng, task_config) for r, t in kinds], tokenizer)
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        history.append(loss.item())
+        if step % 50 == 0:
+            log(f"pretrain-micro step {step} loss {sum(history[-50:]) / 50:.3f} lr {lr:.2e} "
+                f"{time.monotonic() - start:.0f}s")
+    model.save_pretrained(staging)
+    info = {"architecture": asdict(config.architecture), "pretrained": True, "steps": step,
+            "seconds": round(time.monotonic() - start, 1),
+            "final_loss": sum(history[-50:]) / max(1, len(history[-50:])),
+            "recipe": {k: v for k, v in asdict(config).items() if k not in ("architecture", "out_dir")}}
+    (staging / "azr_micro.json").write_text(json.dumps(info, indent=1))
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    log(f"pretrain-micro: {step} steps in {info['seconds']}s, final loss {info['final_loss']:.3f} -> {out}")
+    return out
+
+
+def _lr(config: PretrainConfig, step: int, time_fraction: float) -> float:
+    """Linear warm-up, then cosine to 10% over whichever budget (steps or minutes) runs out first."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    by_steps = (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps)
+    progress = min(1.0, max(by_steps, time_fraction))
+    return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def evaluate_micro(model_dir: str | Path, n: int = 32, seed: int = 777, temperature: float = 1.0,
+                   threads: int = 2) -> dict[str, float]:
+    """Format and accuracy of the model's answers, and validity of its proposals, per task type.
+
+    Solver side: `n` fresh curriculum tasks per type, one sample each at `temperature`. Proposer side: `n`
+    proposals per type with references from the curriculum, validated in the sandbox.
+    """
+    import numpy as np
+    from azr_agents.hf import HFAgent
+
+    from azr_env.buffer import BufferSet
+    from azr_env.rounds import Referee, RoundConfig
+
+    torch.set_num_threads(threads)
+    agent = HFAgent(model_dir, device="cpu", batch_size=64)
+    rng = random.Random(seed)
+    task_config = micro_task_config()
+    metrics: dict[str, float] = {}
+    types = ("deduction", "abduction", "induction")
+    buffers = BufferSet(types)
+    for t in ("deduction", "abduction"):
+        for task in micro_tasks(t, 8, rng):
+            buffers.add(task)
+    with Referee(RoundConfig(task=task_config, workers=2, max_new_tokens=96)) as ref:
+        for t in types:
+            tasks = micro_tasks(t, n, rng, task_config.induction_num_inputs)
+            gens = agent.generate([ref.solver_prompt(x) for x in tasks], temperature=temperature,
+                                  max_new_tokens=96, seed=seed)
+            scored = ref.score(tasks, [g[0].text for g in gens])
+            metrics[f"solve/{t}/format_rate"] = sum(s.format_ok for s in scored) / n
+            metrics[f"solve/{t}/accuracy"] = sum(s.correct for s in scored) / n
+            prompts = ref.proposer_prompts(buffers, {t: n}, np.random.default_rng(seed))
+            gens = agent.generate([p.prompt for p in prompts], temperature=temperature, max_new_tokens=96,
+                                  seed=seed)
+            results = ref.validate([(p.task_type, g[0].text, p.references) for p, g in zip(prompts, gens)])
+            metrics[f"propose/{t}/format_rate"] = sum(r.format_ok for r in results) / n
+            metrics[f"propose/{t}/valid_rate"] = sum(r.valid for r in results) / n
+    return metrics
