@@ -15,6 +15,7 @@ and closes only the executors it created.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,7 +134,8 @@ class Referee:
         self.config = config or RoundConfig()
         self._executor, self._hash_executor = executor, hash_executor
         self._owned: list[Any] = []
-        self.executor_calls = 0
+        self.executor_calls = 0  # run_many calls made (for benchmarks and tests)
+        self.executor_seconds = 0.0  # wall time spent waiting for them
 
     # ---- executors -----------------------------------------------------------------------------------------
     @property
@@ -176,11 +178,13 @@ class Referee:
             index = [i for i, job in enumerate(jobs) if job.check_determinism == flag]
             if index:
                 self.executor_calls += 1
+                start = time.perf_counter()
                 out = executor.run_many(
                     [(jobs[i].program, jobs[i].expression) for i in index],
                     timeout_s=self.config.task.timeout_s,
                     check_determinism=flag,
                 )
+                self.executor_seconds += time.perf_counter() - start
                 for i, result in zip(index, out):
                     results[i] = result
         return results
@@ -224,11 +228,14 @@ class Referee:
         """`counts[task_type]` prompts per type, types in the mapping's order."""
         return [self.proposer_prompt(buffers, t, rng) for t, n in counts.items() for _ in range(n)]
 
-    def validate(self, proposals: Sequence[tuple[str, str, Sequence[Task]]]) -> list[ProposalResult]:
+    def validate(
+        self, proposals: Sequence[tuple[str, str, Sequence[Task]]], *, hash_seed_check: bool | None = None
+    ) -> list[ProposalResult]:
         """Validate (task_type, response, references) triples of any types together (SPEC §3).
 
         One executor pass runs every proposal's program; a second, on the other-seed executor, re-runs the
-        survivors when `hash_seed_check` is on. Never raises for anything in the responses.
+        survivors when `hash_seed_check` (default: the config's) is on. Never raises for anything in the
+        responses.
         """
         cfg = self.config.task
         kinds = [get_task_type(t) for t, _, _ in proposals]
@@ -240,7 +247,7 @@ class Referee:
                 log.exception("task type propose() failed")
                 staged.append(Rejection("internal_error", repr(exc)[:300]))
         staged = self._resolve(staged, lambda exc: Rejection("internal_error", repr(exc)[:300]))
-        if cfg.hash_seed_check:
+        if cfg.hash_seed_check if hash_seed_check is None else hash_seed_check:
             staged = self._hash_check(kinds, staged)
         out = []
         for kind, item in zip(kinds, staged):

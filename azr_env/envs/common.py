@@ -55,6 +55,12 @@ def as_text(action: Any) -> str:
     return "" if action is None else str(action)
 
 
+def clean_info(info: dict[str, Any]) -> dict[str, Any]:
+    """Drop None values: vector envs stack info values by key, and a key that is sometimes None, sometimes a
+    dict or float breaks that stacking; an absent key is masked instead (`info["_key"]`)."""
+    return {key: value for key, value in info.items() if value is not None}
+
+
 class AZRBaseEnv(gym.Env):
     """Text in, text out. Subclasses implement `reset` and `step`; this class owns spaces and the referee."""
 

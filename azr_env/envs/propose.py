@@ -27,7 +27,7 @@ from typing import Any
 from gymnasium.error import ResetNeeded
 
 from azr_env.buffer import BufferSet
-from azr_env.envs.common import AZRBaseEnv, as_text
+from azr_env.envs.common import AZRBaseEnv, as_text, clean_info
 from azr_env.errors import ConfigError
 from azr_env.tasks import get_task_type
 from azr_env.tasks.registry import AZR_TASK_TYPES
@@ -72,6 +72,7 @@ class AZRProposeEnv(AZRBaseEnv):
         self._prompt = self.referee.proposer_prompt(self.buffers, self.task_type, self.np_random)
         info = {"task_type": self.task_type, "role": "propose",
                 "references": [t.to_dict() for t in self._prompt.references]}  # fmt: skip
+        info = clean_info(info)
         self._record(self._prompt.prompt, "", info)
         return self._prompt.prompt, info
 
@@ -101,5 +102,6 @@ class AZRProposeEnv(AZRBaseEnv):
             "added": added,
             "reward": reward,
         }
+        info = clean_info(info)
         self._record(prompt.prompt, response, info)
         return prompt.prompt, float(reward), True, False, info

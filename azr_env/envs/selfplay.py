@@ -25,7 +25,7 @@ from typing import Any
 from gymnasium.error import ResetNeeded
 
 from azr_env.buffer import BufferSet
-from azr_env.envs.common import AZRBaseEnv, as_text
+from azr_env.envs.common import AZRBaseEnv, as_text, clean_info
 from azr_env.errors import ConfigError
 from azr_env.rewards import proposer_reward, solve_rate
 from azr_env.tasks import Task, get_task_type
@@ -70,6 +70,7 @@ class AZRSelfPlayEnv(AZRBaseEnv):
         self._prompt = self.referee.proposer_prompt(self.buffers, task_type, self.np_random)
         self._phase, self._task, self._answers = "propose", None, []
         info = {"task_type": task_type, "role": "propose", "next_role": "propose"}
+        info = clean_info(info)
         self._record(self._prompt.prompt, "", info)
         return self._prompt.prompt, info
 
@@ -92,12 +93,14 @@ class AZRSelfPlayEnv(AZRBaseEnv):
             reward = proposer_reward(False, config=self.config.rewards)
             info |= {"proposer_reward": reward, "next_role": None, "reward": reward}
             self._phase = None
+            info = clean_info(info)
             self._record(prompt.prompt, response, info)
             return prompt.prompt, reward, True, False, info
         self.buffers.add(result.task, step=self.steps)
         self._task, self._phase = result.task, "solve"
         self._solver_prompt = self.referee.solver_prompt(result.task)
         info |= {"next_role": "solve", "reward": 0.0}
+        info = clean_info(info)
         self._record(prompt.prompt, response, info)
         return self._solver_prompt, 0.0, False, False, info
 
@@ -115,5 +118,6 @@ class AZRSelfPlayEnv(AZRBaseEnv):
             p = solve_rate(self._answers)
             info |= {"solve_rate": p, "proposer_reward": proposer_reward(True, p, config=self.config.rewards)}
             self._phase = None
+        info = clean_info(info)
         self._record(self._solver_prompt, response, info)
         return self._solver_prompt, float(result.reward), done, False, info

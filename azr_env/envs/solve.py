@@ -34,14 +34,15 @@ from typing import Any
 from gymnasium.error import ResetNeeded
 
 from azr_env.buffer import TaskBuffer
-from azr_env.envs.common import AZRBaseEnv, as_text
+from azr_env.envs.common import AZRBaseEnv, as_text, clean_info
 from azr_env.errors import ConfigError, DataError
-from azr_env.generators import GeneratorConfig, generated_task
+from azr_env.generators import GeneratorConfig, generated_tasks_at
 from azr_env.rewards import MODES
 from azr_env.tasks import Task, get_task_type
 
 CANDIDATES = 1 << 30  # generated candidate programs a reset draws from
-MAX_DRAWS = 200
+MAX_DRAWS = 256
+PREFETCH = 16  # generated candidates validated per executor batch
 
 
 def load_tasks(tasks: Any, task_type: str) -> list[Task]:
@@ -93,20 +94,25 @@ class AZRSolveEnv(AZRBaseEnv):
         self.generator_config = generator_config
         self.task: Task | None = None
         self.prompt = ""
+        self._queue: list[Task] = []
 
     def _draw_task(self) -> Task:
         if self.tasks is not None:
             return self.tasks[int(self.np_random.integers(len(self.tasks)))]
-        for _ in range(MAX_DRAWS):
-            index = int(self.np_random.integers(CANDIDATES))
-            task = generated_task(self.task_type, index, self.referee, seed=self.generator_seed,
-                                  config=self.generator_config)  # fmt: skip
-            if task is not None:
-                return task
+        for _ in range(MAX_DRAWS // PREFETCH):
+            if not self._queue:  # validate the next PREFETCH candidates together (one executor batch)
+                indices = [int(i) for i in self.np_random.integers(CANDIDATES, size=PREFETCH)]
+                found = generated_tasks_at(self.task_type, indices, self.referee, seed=self.generator_seed,
+                                           config=self.generator_config)  # fmt: skip
+                self._queue = [t for t in found if t is not None]
+            if self._queue:
+                return self._queue.pop(0)
         raise ConfigError(f"the generator produced no valid {self.task_type} task in {MAX_DRAWS} draws")
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
+        if seed is not None:
+            self._queue = []  # reseeding restarts the generated sequence
         pinned = (options or {}).get("task")
         if pinned is not None:
             task = pinned if isinstance(pinned, Task) else Task.from_dict(pinned, self.task_type)
@@ -117,6 +123,7 @@ class AZRSolveEnv(AZRBaseEnv):
         self.task = task
         self.prompt = self.referee.solver_prompt(task)
         info = {"task_type": self.task_type, "role": "solve", "task": task.to_dict()}
+        info = clean_info(info)
         self._record(self.prompt, "", info)
         return self.prompt, info
 
@@ -136,6 +143,7 @@ class AZRSolveEnv(AZRBaseEnv):
             "detail": result.detail,
             "reward": result.reward,
         }
+        info = clean_info(info)
         self._record(self.prompt, response, info)
         self.task = None
         return self.prompt, float(result.reward), True, False, info

@@ -35,7 +35,7 @@ class AnyText(spaces.Text):
     def sample(self, mask: Any = None, probability: Any = None) -> str:
         length = int(self.np_random.integers(0, min(64, self.max_length) + 1))
         picks = self.np_random.integers(0, len(_SAMPLE_CHARS), size=length)
-        return "".join(_SAMPLE_CHARS[int(i)] for i in picks)
+        return "".join(_SAMPLE_CHARS[int(i)] for i in picks)[: self.max_length]
 
     def __repr__(self) -> str:
         return f"AnyText(max_length={self.max_length})"

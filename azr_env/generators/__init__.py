@@ -1,7 +1,7 @@
 """Procedural task generator: valid, deterministic AZR tasks with no model and no data (docs/envs.md)."""
 
 from azr_env.generators.programs import FAMILIES, GeneratorConfig, Program, ProgramGenerator
-from azr_env.generators.tasks import generate_tasks, generated_pool, generated_task
+from azr_env.generators.tasks import generate_tasks, generated_pool, generated_task, generated_tasks_at
 
 __all__ = [
     "FAMILIES",
@@ -11,4 +11,5 @@ __all__ = [
     "generate_tasks",
     "generated_pool",
     "generated_task",
+    "generated_tasks_at",
 ]

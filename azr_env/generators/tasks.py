@@ -8,7 +8,6 @@ are always the same. The hash-seed check is skipped: generated programs never it
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import Any
 
 from azr_env.errors import ConfigError
@@ -52,7 +51,6 @@ def generate_tasks(
     Raises ConfigError if `max_candidates` (default 8n + 64) candidates yield fewer than n valid tasks.
     """
     gen = ProgramGenerator(config, seed)
-    referee = _no_hash_check(referee)
     num_inputs = referee.config.task.induction_num_inputs
     budget = max_candidates if max_candidates is not None else 8 * n + 64
     tasks: list[Task] = []
@@ -62,7 +60,7 @@ def generate_tasks(
         candidates = [_candidate(gen, task_type, i, num_inputs) for i in chunk]
         if task_type == "induction":  # the program comes from a reference, so check it here
             candidates = [c for c in candidates if check_program(c[2][0].program)[1] is None]
-        for result, i in zip(referee.validate(candidates), chunk):
+        for result, i in zip(referee.validate(candidates, hash_seed_check=False), chunk):
             if result.valid and result.task is not None and len(tasks) < n:
                 tasks.append(_with_source(result.task, f"generator:{seed}:{i}"))
         index = chunk.stop
@@ -71,32 +69,36 @@ def generate_tasks(
     return tasks
 
 
-def _no_hash_check(referee: Any) -> Any:
-    from azr_env.rounds import Referee
-
-    if not referee.config.task.hash_seed_check:
-        return referee
-    config = replace(referee.config, task=replace(referee.config.task, hash_seed_check=False))
-    return Referee(config, executor=referee.executor)
+def generated_tasks_at(
+    task_type: str, indices: list[int], referee: Any, *, seed: int = 0, config: GeneratorConfig | None = None
+) -> list[Task | None]:
+    """Candidates `indices` as validated tasks (None where invalid), validated in one batch, memoised."""
+    base = (task_type, seed, repr(config), repr(referee.config.task))
+    with _LOCK:
+        missing = [i for i in dict.fromkeys(indices) if (*base, i) not in _CACHE]
+    if missing:
+        gen = ProgramGenerator(config, seed)
+        num_inputs = referee.config.task.induction_num_inputs
+        candidates = [_candidate(gen, task_type, i, num_inputs) for i in missing]
+        checkable = [task_type != "induction" or check_program(c[2][0].program)[1] is None for c in candidates]
+        results = iter(referee.validate([c for c, ok in zip(candidates, checkable) if ok], hash_seed_check=False))
+        found = {}
+        for i, ok in zip(missing, checkable):
+            result = next(results) if ok else None
+            valid = result is not None and result.valid and result.task is not None
+            found[i] = [_with_source(result.task, f"generator:{seed}:{i}")] if valid else []
+        with _LOCK:
+            for i, value in found.items():
+                _CACHE[(*base, i)] = value
+    with _LOCK:
+        return [(_CACHE[(*base, i)] or [None])[0] for i in indices]
 
 
 def generated_task(
     task_type: str, index: int, referee: Any, *, seed: int = 0, config: GeneratorConfig | None = None
 ) -> Task | None:
     """Candidate `index` as a validated task, or None if it is invalid (memoised per process)."""
-    key = (task_type, index, seed, repr(config), repr(referee.config.task))
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key][0] if _CACHE[key] else None
-    gen = ProgramGenerator(config, seed)
-    candidate = _candidate(gen, task_type, index, referee.config.task.induction_num_inputs)
-    task = None
-    if task_type != "induction" or check_program(candidate[2][0].program)[1] is None:
-        [result] = _no_hash_check(referee).validate([candidate])
-        task = _with_source(result.task, f"generator:{seed}:{index}") if result.valid and result.task else None
-    with _LOCK:
-        _CACHE[key] = [task] if task else []
-    return task
+    return generated_tasks_at(task_type, [index], referee, seed=seed, config=config)[0]
 
 
 def _with_source(task: Task, source: str) -> Task:
@@ -107,8 +109,11 @@ def generated_pool(
     task_type: str, n: int, referee: Any, *, seed: int = 0, config: GeneratorConfig | None = None
 ) -> list[Task]:
     """`generate_tasks`, memoised per process: envs in one process (a sync vector env) share one pool."""
-    key = (task_type, n, seed, repr(config), repr(referee.config.task))
+    key = ("pool", task_type, n, seed, repr(config), repr(referee.config.task))
     with _LOCK:
-        if key not in _CACHE:
-            _CACHE[key] = generate_tasks(task_type, n, referee, seed=seed, config=config)
-        return _CACHE[key]
+        if key in _CACHE:
+            return _CACHE[key]
+    tasks = generate_tasks(task_type, n, referee, seed=seed, config=config)
+    with _LOCK:
+        _CACHE[key] = tasks
+    return tasks

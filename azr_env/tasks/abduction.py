@@ -47,6 +47,4 @@ def _finish(task: Task, result, config: TaskConfig) -> Verdict:
         correct = produced == task.output
     else:
         correct = not result.truncated and same_value(task.output, produced)
-    return (
-        Verdict(True, "correct") if correct else Verdict(False, "wrong", "f(answer) differs from the output")
-    )
+    return Verdict(True, "correct") if correct else Verdict(False, "wrong", "f(answer) differs from the output")

@@ -70,13 +70,9 @@ class Task:
                 source=str(row.get("source", "")),
             )
         except (KeyError, TypeError) as exc:
-            raise DataError(
-                f"task row {str(row)[:200]!r} lacks a field ({exc}); need program, input, output"
-            ) from exc
+            raise DataError(f"task row {str(row)[:200]!r} lacks a field ({exc}); need program, input, output") from exc
         if not kind or len(task.inputs) != len(task.outputs) or not task.inputs:
-            raise DataError(
-                f"task row {str(row)[:200]!r}: need a task_type and as many outputs as inputs (>= 1)"
-            )
+            raise DataError(f"task row {str(row)[:200]!r}: need a task_type and as many outputs as inputs (>= 1)")
         return task
 
 
@@ -181,9 +177,7 @@ def run_status_rejection(result: Any) -> Rejection | None:
     return Rejection(reason, f"running the task failed: {detail}"[:500])
 
 
-def apply_long_output(
-    value_repr: str, truncated: bool, config: TaskConfig
-) -> tuple[str | None, Rejection | None]:
+def apply_long_output(value_repr: str, truncated: bool, config: TaskConfig) -> tuple[str | None, Rejection | None]:
     """SPEC §3.6: gold reprs over the limit are rejected (default) or cut like the reference does."""
     from azr_env.tasks.values import truncate_repr
 

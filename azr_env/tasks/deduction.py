@@ -33,9 +33,7 @@ class DeductionTask(ProgramTaskType):
 
 def _finish(task: Task, result) -> Verdict:
     if not result.ok:
-        return Verdict(
-            False, "answer_error", f"evaluating the answer failed: {result.error or result.status}"
-        )
+        return Verdict(False, "answer_error", f"evaluating the answer failed: {result.error or result.status}")
     if same_value(task.output, result.value_repr or ""):
         return Verdict(True, "correct")
     return Verdict(False, "wrong", "the stated value differs from the output")

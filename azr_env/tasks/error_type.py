@@ -37,9 +37,7 @@ class ErrorTypeTask(ProgramTaskType):
         return Task(self.name, program, (arguments,), (error_name(result),), source="proposal")
 
     def recheck_matches(self, task: Task, results: list, config: TaskConfig) -> bool:
-        return all(
-            r.status in ("ok", "error") and error_name(r) == gold for r, gold in zip(results, task.outputs)
-        )
+        return all(r.status in ("ok", "error") and error_name(r) == gold for r, gold in zip(results, task.outputs))
 
     def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict:
         ok, value = parse_literal(answer)

@@ -59,9 +59,7 @@ class InductionTask:
         return render("propose_induction", config.template_dir, program=program,
                       num_inputs=config.induction_num_inputs)  # fmt: skip
 
-    def propose(
-        self, response: str, references: Sequence[Task], config: TaskConfig
-    ) -> Task | Rejection | Pending:
+    def propose(self, response: str, references: Sequence[Task], config: TaskConfig) -> Task | Rejection | Pending:
         if not references:
             return Rejection("no_reference", "induction proposals need the program they were shown")
         program = references[0].program
@@ -91,9 +89,7 @@ class InductionTask:
             if failed:
                 return Rejection(failed.reason, f"input {index + 1}: {failed.detail}")
             if result.deterministic is False:
-                return Rejection(
-                    "nondeterministic", f"input {index + 1}: two calls returned different values"
-                )
+                return Rejection("nondeterministic", f"input {index + 1}: two calls returned different values")
             output, rejection = apply_long_output(result.value_repr or "", result.truncated, config)
             if rejection:
                 return Rejection(rejection.reason, f"input {index + 1}: {rejection.detail}")
@@ -122,9 +118,7 @@ class InductionTask:
         if not is_well_formatted(response):
             return ParsedAnswer(False, None, "bad_format")
         code = last_block(answer_section(response) or "", "python")
-        return (
-            ParsedAnswer(True, code, "") if code and code.strip() else ParsedAnswer(True, None, "no_answer")
-        )
+        return ParsedAnswer(True, code, "") if code and code.strip() else ParsedAnswer(True, None, "no_answer")
 
     def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:
         program, why = solver_program(answer)
@@ -132,9 +126,7 @@ class InductionTask:
             return Verdict(False, "bad_program", why)
         hidden = task.inputs[task.num_shown :]
         expression = "[" + ", ".join(f"repr({call_expression(x)})" for x in hidden) + "]"
-        return Pending(
-            [Job(DATA_PRELUDE + program, expression)], lambda results: _finish(task, results[0], config)
-        )
+        return Pending([Job(DATA_PRELUDE + program, expression)], lambda results: _finish(task, results[0], config))
 
     def zero_task(self) -> Task:
         return Task(self.name, ZERO_PROGRAM, ZERO_INPUTS, ZERO_INPUTS, message=ZERO_MESSAGE, source="zero")

@@ -122,9 +122,7 @@ def check_program(
     defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     if len(defs) > 1:
         names = ", ".join(d.name for d in defs[:5])
-        return code, ProgramProblem(
-            "multiple_defs", f"program has {len(defs)} defs ({names}); exactly one allowed"
-        )
+        return code, ProgramProblem("multiple_defs", f"program has {len(defs)} defs ({names}); exactly one allowed")
     top = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     if not top:
         return code, ProgramProblem("no_function", "program defines no top-level function")

@@ -86,13 +86,9 @@ class ProgramTaskType:
             for t in references
         )
         rules = render("program_rules", config.template_dir)
-        return render(
-            self.propose_template, config.template_dir, references=refs or "(none yet)", rules=rules
-        )
+        return render(self.propose_template, config.template_dir, references=refs or "(none yet)", rules=rules)
 
-    def propose(
-        self, response: str, references: Sequence[Task], config: TaskConfig
-    ) -> Task | Rejection | Pending:
+    def propose(self, response: str, references: Sequence[Task], config: TaskConfig) -> Task | Rejection | Pending:
         """Validate a proposal: a Task, a Rejection, or the executor work that decides (SPEC §3)."""
         parsed = parse_program_proposal(response, config)
         if isinstance(parsed, Rejection):
@@ -135,9 +131,7 @@ class ProgramTaskType:
     def parse_answer(self, response: str, config: TaskConfig) -> ParsedAnswer:
         if not is_well_formatted(response):
             return ParsedAnswer(False, None, "bad_format")
-        text = answer_value(
-            answer_section(response) or "", self.answer_block, fallbacks=config.answer_fallbacks
-        )
+        text = answer_value(answer_section(response) or "", self.answer_block, fallbacks=config.answer_fallbacks)
         return ParsedAnswer(True, text, "") if text else ParsedAnswer(True, None, "no_answer")
 
     def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:

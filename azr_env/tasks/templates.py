@@ -41,13 +41,9 @@ def load_template(name: str, template_dir: str | None = None) -> str:
 def render(name: str, template_dir: str | None = None, **fields: object) -> str:
     """Fill template `name`; a placeholder without a value raises ConfigError naming it."""
     try:
-        return string.Template(load_template(name, template_dir)).substitute(
-            {k: str(v) for k, v in fields.items()}
-        )
+        return string.Template(load_template(name, template_dir)).substitute({k: str(v) for k, v in fields.items()})
     except (KeyError, ValueError) as exc:
-        raise ConfigError(
-            f"prompt template {name!r} needs a value for {exc}; given {sorted(fields)}"
-        ) from exc
+        raise ConfigError(f"prompt template {name!r} needs a value for {exc}; given {sorted(fields)}") from exc
 
 
 def format_prompt(user_prompt: str, prompt_format: str = "r1", template_dir: str | None = None) -> str:
