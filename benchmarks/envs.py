@@ -61,8 +61,10 @@ def scripted_actions(env_id: str, infos: dict, n: int, step: int, pool: dict[str
     return actions
 
 
-def bench_env(env_id: str, num_envs: int, steps: int, pool: dict[str, list[Task]]) -> tuple[float, float]:
-    vec = azr_env.make_vec(env_id, num_envs)
+def bench_env(
+    env_id: str, num_envs: int, steps: int, pool: dict[str, list[Task]], **env_kwargs: object
+) -> tuple[float, float]:
+    vec = azr_env.make_vec(env_id, num_envs, **env_kwargs)
     _, infos = vec.reset(seed=0)
     for _ in range(2):  # warm-up: executors start, generator caches fill
         _, _, _, _, infos = vec.step(scripted_actions(env_id, infos, num_envs, 0, pool))
@@ -125,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     for env_id in args.envs or list(azr_env.ENV_SPECS):
         rate, share = bench_env(env_id, args.vector, args.steps, pool)
         print(f"  {env_id:26} {rate:8.1f} steps/s   executor {share:4.0%}")
+        kind = azr_env.ENV_SPECS[env_id][1].get("task_type")
+        if env_id.startswith("AZR-") and "Propose" not in env_id and kind:  # scoring only: a fixed task list
+            rate, share = bench_env(env_id, args.vector, args.steps, pool, tasks=pool[kind])
+            print(f"  {'  same, tasks= fixed list':26} {rate:8.1f} steps/s   executor {share:4.0%}")
     bench_round(args.batch, pool)
     return 0
 

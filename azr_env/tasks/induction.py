@@ -1,9 +1,10 @@
 """Induction (`code_f`): from a message and (input, output) pairs, write the program (SPEC §2).
 
 The proposer is shown one program (from the deduction and abduction buffers) and writes inputs plus a
-message; the last `induction_num_inputs` (10) inputs are kept and all must run. The solver sees the message
-and the first half of the pairs; its program must reproduce every hidden output (binary). All hidden inputs
-run in one sandbox call, whose list of reprs is compared here.
+message; the last `induction_num_inputs` (10) inputs are kept and all must run (together, in one sandbox
+process and one time limit; on an error they are re-run one by one to name the failing input). The solver
+sees the message and the first half of the pairs; its program must reproduce every hidden output (binary).
+All hidden inputs run in one sandbox call, whose list of reprs is compared here.
 """
 
 from __future__ import annotations
@@ -47,6 +48,19 @@ def solver_program(code: str) -> tuple[str | None, str]:
     return None, "program defines no function f"
 
 
+def reprs_expression(inputs: Sequence[str]) -> str:
+    """One expression evaluating `[repr(f(x1)), repr(f(x2)), ...]`: all inputs in one sandbox process."""
+    return "[" + ", ".join(f"repr({call_expression(x)})" for x in inputs) + "]"
+
+
+def _read_reprs(result, count: int) -> list[str] | None:
+    """The list of reprs a `reprs_expression` job returned, or None if it cannot be read back in full."""
+    ok, value = parse_literal(result.value_repr or "")
+    if result.truncated or not ok or not isinstance(value, list) or len(value) != count:
+        return None
+    return [str(v) for v in value]
+
+
 class InductionTask:
     name = "induction"
     reference_types = ("deduction", "abduction")
@@ -79,8 +93,29 @@ class InductionTask:
             problem = argument_list_problem(arguments)
             if problem:
                 return Rejection("bad_input", f"input {index + 1} {arguments[:80]!r}: {problem}")
-        jobs = [Job(DATA_PRELUDE + program, call_expression(x), check_determinism=True) for x in inputs]
-        return Pending(jobs, lambda results: self._finish(program, inputs, message.strip(), results, config))
+        job = Job(DATA_PRELUDE + program, reprs_expression(inputs), check_determinism=True)
+        return Pending([job], lambda results: self._finish_all(program, inputs, message.strip(), results[0], config))
+
+    def _finish_all(self, program, inputs, message, result, config: TaskConfig) -> Task | Rejection | Pending:
+        """All inputs ran in one process. On an error, re-run them one by one to name the failing input."""
+        if result.status == "error":
+            jobs = [Job(DATA_PRELUDE + program, call_expression(x), check_determinism=True) for x in inputs]
+            return Pending(jobs, lambda results: self._finish(program, inputs, message, results, config))
+        failed = run_status_rejection(result)
+        if failed:
+            return Rejection(failed.reason, f"running the {len(inputs)} inputs together: {failed.detail}")
+        if result.deterministic is False:
+            return Rejection("nondeterministic", "two runs over the inputs returned different values")
+        reprs = _read_reprs(result, len(inputs))
+        if reprs is None:
+            return Rejection("output_too_long", "the outputs together exceed the executor's value cap")
+        outputs = []
+        for index, value_repr in enumerate(reprs):
+            output, rejection = apply_long_output(value_repr, False, config)
+            if rejection:
+                return Rejection(rejection.reason, f"input {index + 1}: {rejection.detail}")
+            outputs.append(output)
+        return Task(self.name, program, tuple(inputs), tuple(outputs), message=message, source="proposal")
 
     def _finish(self, program, inputs, message, results, config: TaskConfig) -> Task | Rejection:
         outputs = []
@@ -97,14 +132,13 @@ class InductionTask:
         return Task(self.name, program, tuple(inputs), tuple(outputs), message=message, source="proposal")
 
     def recheck_jobs(self, task: Task, config: TaskConfig) -> list[Job]:
-        return [Job(DATA_PRELUDE + task.program, call_expression(x)) for x in task.inputs]
+        return [Job(DATA_PRELUDE + task.program, reprs_expression(task.inputs))]
 
     def recheck_matches(self, task: Task, results: list, config: TaskConfig) -> bool:
-        for gold, result in zip(task.outputs, results):
-            output, _ = apply_long_output(result.value_repr or "", result.truncated, config)
-            if not result.ok or output != gold:
-                return False
-        return True
+        reprs = _read_reprs(results[0], len(task.inputs)) if results[0].ok else None
+        if reprs is None:
+            return False
+        return all(apply_long_output(r, False, config)[0] == gold for r, gold in zip(reprs, task.outputs))
 
     def solver_prompt(self, task: Task, config: TaskConfig) -> str:
         shown = task.num_shown
@@ -124,8 +158,7 @@ class InductionTask:
         program, why = solver_program(answer)
         if program is None:
             return Verdict(False, "bad_program", why)
-        hidden = task.inputs[task.num_shown :]
-        expression = "[" + ", ".join(f"repr({call_expression(x)})" for x in hidden) + "]"
+        expression = reprs_expression(task.inputs[task.num_shown :])
         return Pending([Job(DATA_PRELUDE + program, expression)], lambda results: _finish(task, results[0], config))
 
     def zero_task(self) -> Task:
@@ -135,12 +168,11 @@ class InductionTask:
 def _finish(task: Task, result, config: TaskConfig) -> Verdict:
     if not result.ok:
         return Verdict(False, "answer_error", f"the program failed: {result.error or result.status}")
-    ok, produced = parse_literal(result.value_repr or "")
     golds = task.outputs[task.num_shown :]
-    if result.truncated or not ok or not isinstance(produced, list) or len(produced) != len(golds):
+    produced = _read_reprs(result, len(golds))
+    if produced is None:
         return Verdict(False, "wrong", "the program's outputs could not be read back")
     for index, (gold, got) in enumerate(zip(golds, produced)):
-        got = str(got)
         if config.long_output == "truncate" and len(got) > config.max_output_chars:
             matched = truncate_repr(got, config.max_output_chars) == gold
         else:
