@@ -335,7 +335,41 @@ class Referee:
         """SPEC §4 proposer reward per proposal (`rates[i]` None: validity only)."""
         return [proposer_reward(r.valid, p, config=self.config.rewards) for r, p in zip(results, rates)]
 
-    # ---- one self-play step ----------------------------------------------------------------------------------
+    # ---- seeding stage and one self-play step ----------------------------------------------------------------
+    def seed_buffers(
+        self,
+        agent: Any,
+        buffers: BufferSet,
+        rng: np.random.Generator,
+        *,
+        target: int = 256,
+        task_types: Sequence[str] = AZR_TASK_TYPES,
+        batch: int = 64,
+        max_batches: int = 100,
+        **generate_kwargs: Any,
+    ) -> dict[str, int]:
+        """SPEC §5 seeding stage: propose until every buffer in `task_types` holds `target` valid tasks.
+
+        Tasks are added at step -1 (before training). Returns the final counts; raises ConfigError when
+        `max_batches` batches of `batch` prompts per type still leave a buffer short.
+        """
+        generate_kwargs.setdefault("max_new_tokens", self.config.max_new_tokens)
+        for _ in range(max_batches):
+            short = {t: batch for t in task_types if len(buffers[t]) < target}
+            if not short:
+                return buffers.counts()
+            prompts = self.proposer_prompts(buffers, short, rng)
+            gens = _texts(agent, [p.prompt for p in prompts], 1, **generate_kwargs)
+            results = self.validate([(p.task_type, g[0].text, p.references) for p, g in zip(prompts, gens)])
+            for result in results:
+                if result.valid and result.task is not None and len(buffers[result.task_type]) < target:
+                    buffers.add(result.task, -1)
+        counts = buffers.counts()
+        short_types = {t: counts[t] for t in task_types if counts[t] < target}
+        if short_types:
+            raise ConfigError(f"seeding stopped after {max_batches} batches with {short_types} < target {target}")
+        return counts
+
     def play_round(
         self,
         agent: Any,

@@ -90,3 +90,25 @@ def test_step_never_raises(env_id, examples):
 
     run()
     env.close()
+
+
+@pytest.mark.slow
+def test_multiagent_steps_never_raise():
+    from azr_env.envs.multiagent import AZRSelfPlayAEC, AZRSelfPlayParallel
+
+    aec = AZRSelfPlayAEC(task_types=["deduction", "induction"], n_rollouts=2, max_rounds=1000, config=FAST)
+    parallel = AZRSelfPlayParallel(task_types=["abduction"], n_rollouts=2, max_rounds=1000, config=FAST)
+    aec.reset(seed=0)
+    parallel.reset(seed=0)
+
+    @settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(responses(), responses())
+    def run(first, second):
+        aec.step(first)
+        assert all(isinstance(r, float) for r in aec.rewards.values())
+        _, rewards, *_ = parallel.step({"proposer": first, "solver": (second, first)})
+        assert all(math.isfinite(r) for r in rewards.values())
+
+    run()
+    aec.close()
+    parallel.close()
