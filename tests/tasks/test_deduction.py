@@ -42,6 +42,9 @@ def test_static_proposal_rules(response, reason):
         ("_c = [0]\ndef f(a):\n    _c[0] += 1\n    return _c[0]", "1", "nondeterministic"),
         ("def f(a):\n    return list({'apple', 'pear', 'fig', 'kiwi', 'lime'})", "1", "hash_seed_dependent"),
         ("def f(a):\n    return print(a)", "1", "valid"),
+        ("def f(a):\n    x = bytearray(4 * 1024 ** 3)\n    return len(x)", "1", "memory"),
+        ("def f(a):\n    print('x' * 40_000_000)\n    return a", "1", "output_limit"),
+        ("import os, signal\ndef f(a):\n    os.kill(os.getpid(), signal.SIGKILL)", "1", "crashed"),
     ],
 )
 def test_executed_proposal_rules(referee, program, arguments, reason):
@@ -113,3 +116,8 @@ def test_prelude_defines_every_data_name():
     namespace = {}
     exec(DATA_PRELUDE, namespace)  # our own constant, not model text
     assert {"deque", "Counter", "defaultdict", "OrderedDict", "inf", "nan"} <= set(namespace)
+
+
+def test_empty_answer_is_unparsable(referee):
+    [result] = referee.score([task()], [wrap("   ")])
+    assert (result.format_ok, result.reason, result.reward) == (False, "no_answer", -1.0)
