@@ -1,0 +1,1 @@
+"""Packaged prompt templates (`*.txt`); see `azr_env.tasks.templates`."""
