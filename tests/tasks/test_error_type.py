@@ -10,10 +10,9 @@ def test_gold_is_exception_name_or_no_error(referee):
         [
             ("error_type", proposal("def f(x):\n    return [1][x]", "5"), []),
             ("error_type", proposal("def f(x):\n    return x", "5"), []),
-            ("error_type", proposal("def f(x):\n    while True:\n        pass", "5"), []),
         ]
     )
-    assert [r.task.output if r.valid else r.reason for r in results][:2] == ["IndexError", "NoError"]
+    assert [r.task.output for r in results] == ["IndexError", "NoError"]
 
 
 def test_answers_compare_by_name():
