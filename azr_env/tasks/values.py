@@ -49,7 +49,8 @@ def parse_literal(text: str) -> tuple[bool, Any]:
     """
     if len(text) > 1_000_000:
         return False, None
-    value = _cached_literal(text)
+    # Only short texts are cached: the cache must not hold thousands of megabyte-long model answers.
+    value = _cached_literal(text) if len(text) <= 4096 else _cached_literal.__wrapped__(text)
     return (False, None) if value is _MISSING else (True, value)
 
 
