@@ -145,3 +145,12 @@ def test_sigkill_at_any_moment_loses_and_duplicates_nothing(tmp_path):
         start = max(acknowledged, default=0) + 1_000
     assert len(acknowledged) >= 6
     print(f"{partial_writes} of 6 kills left a partial line")
+
+
+def test_evict_oldest_replays_to_the_same_buffer(tmp_path):
+    path = tmp_path / "deduction.jsonl"
+    buffer = TaskBuffer("deduction", path, capacity=3, policy="evict_oldest", seed_zero=False)
+    buffer.add_many([task(i) for i in range(5)])
+    buffer.add(task(0))  # evicted earlier, so accepted again
+    resumed = TaskBuffer("deduction", path, capacity=3, policy="evict_oldest", seed_zero=False)
+    assert resumed.tasks == buffer.tasks == [task(3), task(4), task(0)]
