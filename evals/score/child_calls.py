@@ -5,6 +5,9 @@ followed by assignments of `_SOLUTION`, `_ENTRY`, `_INPUTS_B64` and `_LIMITS`; t
 runs it. Running all inputs of a (problem, solution) pair in one child is what makes scoring fast (one fork per
 pair instead of one per input); each input still gets its own time limit, via `setitimer` inside the child.
 
+Time is CPU time of the child (`time.process_time`, limits via `ITIMER_PROF`), so a verdict does not depend
+on how busy the machine is; a wall-clock guard of `_WALL_FACTOR` times the limit catches sleeping programs.
+
 Contract (keep it self-contained: standard library only, nothing from azr_*):
 - the solution is exec'd in a fresh, empty namespace (as evalplus does: `__name__` is not "__main__");
 - printing is swallowed; inputs arrive pickled (they are benchmark data, never model output);
@@ -28,6 +31,7 @@ import sys
 import time
 
 _BIG = 4096
+_WALL_FACTOR = 5.0  # wall-clock guard per input: this many times its CPU-time limit (plus 1 s)
 
 
 class _AzrTimeout(BaseException):
@@ -77,17 +81,55 @@ def _floats(value):
         isinstance(value, list | tuple) and len(value) > 0 and all(isinstance(v, float) for v in value))
 
 
-def _encode(value):
+# Reprs without these can only hold ints, strings, None, lists and tuples, whose repr is canonical.
+_MARKERS = ("{", ".", "e+", "e-", "inf", "nan", "True", "False", "np.", "numpy")
+
+
+def _feed(hasher, value):
+    """Hash a large value without building its whole repr: long sequences in chunks of 256 elements; a chunk
+    whose repr could depend on order or spelling (sets, dicts, floats, bools) goes through `_canon`."""
+    if isinstance(value, list | tuple) and len(value) > 256:
+        hasher.update(b"[" if isinstance(value, list) else b"(")
+        for start in range(0, len(value), 256):
+            _feed(hasher, value[start : start + 256])
+        hasher.update(b"]")
+        return
     try:
-        text = repr(value)  # under the default int-to-str limit: a huge int is not turned into digits (quadratic)
-    except ValueError:
-        text = None
-    if text is not None and ("np." in text or "numpy" in text):
-        value = _plain(value)
         text = repr(value)
-    if text is not None and (len(text) <= _BIG or _floats(value)):
-        return text
-    return "#sha256:" + hashlib.sha256(repr(_canon(value)).encode("utf-8", "backslashreplace")).hexdigest()
+    except ValueError:  # an int too long for decimal conversion
+        text = None
+    if text is None or any(marker in text for marker in _MARKERS):
+        text = repr(_canon(_plain(value)))
+    hasher.update(text.encode("utf-8", "backslashreplace"))
+
+
+def _encode(value):
+    """The repr of an output, or for a large one "#sha256:" + a digest (see module docstring)."""
+    if isinstance(value, list | tuple | dict | set | frozenset) and len(value) > _BIG and not _floats(value):
+        text = None
+    else:
+        try:
+            text = repr(value)  # default int-to-str limit: a huge int raises instead of taking quadratic time
+        except ValueError:
+            text = None
+        if text is not None and ("np." in text or "numpy" in text):
+            value = _plain(value)
+            text = repr(value)
+        if text is not None and (len(text) <= _BIG or _floats(value)):
+            return text
+    hasher = hashlib.sha256()
+    _feed(hasher, value)
+    return "#sha256:" + hasher.hexdigest()
+
+
+def _arm(limit):
+    signal.setitimer(signal.ITIMER_PROF, limit)
+    signal.setitimer(signal.ITIMER_REAL, limit * _WALL_FACTOR + 1.0)
+
+
+def _disarm():
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _run_inputs(fn, inputs, records):
@@ -96,22 +138,23 @@ def _run_inputs(fn, inputs, records):
         spent = 0.0
         for index in range(position, position + count):
             limit = min(_LIMITS[index], budget - spent)  # noqa: F821
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 if limit <= 0:
                     raise _AzrTimeout()
-                signal.setitimer(signal.ITIMER_REAL, limit)
+                _arm(limit)
                 out = fn(*inputs[index])
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                elapsed = time.perf_counter() - start
+                _disarm()
+                elapsed = time.process_time() - start
                 records.append(["ok", _encode(out), elapsed])
                 spent += elapsed
             except _AzrTimeout:
-                records.append(["timeout", None, time.perf_counter() - start])
+                _disarm()
+                records.append(["timeout", None, time.process_time() - start])
                 return
             except BaseException as exc:  # noqa: BLE001 - any failure of the solution is a record
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                records.append(["error", (type(exc).__name__ + ": " + str(exc))[:300], time.perf_counter() - start])
+                _disarm()
+                records.append(["error", (type(exc).__name__ + ": " + str(exc))[:300], time.process_time() - start])
                 return
         position += count
 
@@ -121,6 +164,7 @@ def _azr_main():
     records, load_error = [], None
     stdout, stderr = sys.stdout, sys.stderr
     signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGPROF, _alarm)
     try:
         sys.stdout = sys.stderr = _Sink()
         namespace = {}
@@ -132,7 +176,7 @@ def _azr_main():
         else:
             _run_inputs(fn, inputs, records)
     except BaseException as exc:  # noqa: BLE001 - the solution broke the harness itself (e.g. a late alarm)
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _disarm()
         records.append(["error", (type(exc).__name__ + ": " + str(exc))[:300], 0.0])
     finally:
         sys.stdout, sys.stderr = stdout, stderr

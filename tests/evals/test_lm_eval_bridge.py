@@ -1,0 +1,52 @@
+"""The lm-eval bridge (azr_evals.lm_eval_bridge): the `azr` model and our task YAMLs, run by lm-eval itself on
+local data."""
+
+from __future__ import annotations
+
+import pytest
+
+lm_eval = pytest.importorskip("lm_eval")
+
+from azr_evals.lm_eval_bridge import TASKS_DIR, register, write_local_tasks  # noqa: E402
+from azr_evals.lm_eval_bridge.tasks.utils import gold_answer  # noqa: E402
+
+
+class BoxedGold:
+    """Answers every prompt with the gold answer of the problem it contains."""
+
+    def __init__(self, answers: dict[str, str]):
+        self.answers, self.prompts = answers, []
+
+    def generate(self, prompts, *, n=1, temperature=1.0, top_p=1.0, max_new_tokens=512, stop=None, seed=None):
+        self.prompts += prompts
+        out = []
+        for prompt in prompts:
+            answer = next((a for q, a in self.answers.items() if q in prompt), "0")
+            out.append([f"<think>...</think><answer>\\boxed{{{answer}}}</answer>"])
+        return out
+
+
+def test_azr_model_is_registered():
+    from lm_eval.api.registry import get_model
+
+    cls = register()
+    assert get_model("azr") is cls
+
+
+@pytest.mark.parametrize("name", ["amc23", "olympiadbench", "minerva_ocw"])
+def test_tasks_run_with_lm_eval_on_local_data(name, shared_data, tmp_path):
+    import json
+
+    from azr_evals.lm_eval_bridge import LOCAL_FILES
+    from lm_eval import simple_evaluate
+    from lm_eval.tasks import TaskManager
+
+    docs = [json.loads(line) for line in (shared_data / LOCAL_FILES[name]).read_text().splitlines()[:3]]
+    answers = {(d.get("problem") or d.get("question")).strip()[:200]: gold_answer(d) for d in docs}
+    agent = BoxedGold(answers)
+    model = register()(agent=agent)
+    include = write_local_tasks(shared_data, tmp_path)
+    out = simple_evaluate(model=model, tasks=[f"{name}_local"], limit=3,
+                          task_manager=TaskManager(include_path=[str(TASKS_DIR), str(include)]))
+    assert out["results"][f"{name}_local"]["exact_match,none"] == 1.0
+    assert all(p.endswith("Assistant: <think>") for p in agent.prompts)  # R1-wrapped like `azr eval`
