@@ -33,20 +33,23 @@ def test_azr_model_is_registered():
     assert get_model("azr") is cls
 
 
-@pytest.mark.parametrize("name", ["amc23", "olympiadbench", "minerva_ocw"])
-def test_tasks_run_with_lm_eval_on_local_data(name, shared_data, tmp_path):
+def test_tasks_run_with_lm_eval_on_local_data(shared_data, tmp_path):
+    """AMC23, OlympiadBench and Minerva-OCW through lm-eval's own evaluator, 3 problems each, gold answers."""
     import json
 
     from azr_evals.lm_eval_bridge import LOCAL_FILES
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
 
-    docs = [json.loads(line) for line in (shared_data / LOCAL_FILES[name]).read_text().splitlines()[:3]]
-    answers = {(d.get("problem") or d.get("question")).strip()[:200]: gold_answer(d) for d in docs}
+    answers = {}
+    for relative in LOCAL_FILES.values():
+        for line in (shared_data / relative).read_text().splitlines()[:3]:
+            doc = json.loads(line)
+            answers[(doc.get("problem") or doc.get("question")).strip()[:200]] = gold_answer(doc)
     agent = BoxedGold(answers)
-    model = register()(agent=agent)
     include = write_local_tasks(shared_data, tmp_path)
-    out = simple_evaluate(model=model, tasks=[f"{name}_local"], limit=3,
-                          task_manager=TaskManager(include_path=[str(TASKS_DIR), str(include)]))
-    assert out["results"][f"{name}_local"]["exact_match,none"] == 1.0
+    manager = TaskManager(include_path=[str(TASKS_DIR), str(include)], include_defaults=False)
+    names = [f"{name}_local" for name in LOCAL_FILES]
+    out = simple_evaluate(model=register()(agent=agent), tasks=names, limit=3, task_manager=manager)
+    assert {name: out["results"][name]["exact_match,none"] for name in names} == dict.fromkeys(names, 1.0)
     assert all(p.endswith("Assistant: <think>") for p in agent.prompts)  # R1-wrapped like `azr eval`
