@@ -53,7 +53,11 @@ class Zygote:
         self.audit = bool(config.get("audit_hook"))
         self.reply_cap = self.value_cap * 4 + 65536  # JSON escaping can grow a repr up to 6x; 4x is ample
         self.unreaped = {}  # pidfd -> pid of children that answered and were killed, not yet reaped
-        self.child_streams = ()
+        self.devnull = os.open(os.devnull, os.O_RDONLY)
+        self.child_streams = tuple(
+            open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+            for fd in (1, 2)
+        )
 
     # ----------------------------------------------------------------------------------------- parent side
     def handle(self, request):
@@ -223,9 +227,9 @@ class Zygote:
         _exit(0)
 
     def confine(self, workdir, out_fd, reply_fd, timeout_s):
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
+        # setpgid, not setsid: a new session also makes a new scheduler autogroup, ~0.8 ms per program here.
+        os.setpgid(0, 0)
+        os.dup2(self.devnull, 0)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
         keep = sorted({0, 1, 2, reply_fd})
@@ -243,10 +247,9 @@ class Zygote:
             os.setgid(self.uid)
             os.setuid(self.uid)
         os.chdir(workdir)
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-long output fails the write instead of killing
-        sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
-        self.child_streams = (sys.stdout, sys.stderr)
+        # Text streams made once in the warm parent (creating them costs ~0.4 ms per child); they wrap fds 1 and
+        # 2, which now point at the capture file, and were never written to before the fork.
+        sys.stdout, sys.stderr = self.child_streams
         if self.audit:
             install_audit_hook(workdir)
 
@@ -368,6 +371,8 @@ def main():
     os.makedirs(config["workdir_root"], exist_ok=True)
     os.chdir(config["workdir_root"])
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # parent gone: die quietly
+    # Inherited by every child: an over-long output fails the write (and ends as output_limit) instead of killing.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     zygote = Zygote(config)
     protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but protocol messages on the protocol stream
