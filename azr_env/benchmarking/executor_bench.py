@@ -4,14 +4,15 @@ Designs, all on the same workload (`workload.make_workload`), rounds alternating
   a. azr_env.Executor, fully isolated (bubblewrap + fork per program), `run_many` over `workers` workers;
   b. multiprocessing.Pool(workers) reusing workers, no isolation at all: the ceiling;
   c. a fresh `python -I -S` subprocess per program (the isolation style of SandboxFusion and GEM), `workers` at a time;
-  d. the AZR reference executor's pattern: a pebble ProcessPool with one worker, a per-call timeout, one program at a
-     time (state shared between programs).
+  d. the AZR reference executor's pattern: a pebble ProcessPool with one worker and `pool.map(..., timeout=)` per
+     program, one program at a time, SIGALRM timeout, stdout redirected, one namespace shared between programs.
 Throughput is programs/s over the whole workload; latency is per program, measured one at a time; startup is the
 time from creating the design to the first program's result.
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import statistics
 import subprocess
@@ -31,6 +32,46 @@ def _exec_in_process(job: Job) -> str:
     namespace: dict = {}
     exec(job[0], namespace)
     return repr(eval(job[1], namespace))
+
+
+_REFERENCE_GLOBALS: dict = {}  # the reference keeps one runtime namespace per worker process, shared by programs
+
+
+def _reference_style_call(lines: list[str], timeout_s: float) -> tuple[str, str]:
+    """What the AZR reference executor does per program inside its pebble worker (re-written, not copied): the
+    program arrives as a list of lines ending in a print of the repr, runs under a SIGALRM timeout in a shared
+    namespace with stdout redirected, and the result is checked to be printable and picklable."""
+    import contextlib
+    import io
+    import pickle
+    import signal
+    import traceback
+
+    def on_alarm(signum, frame):
+        raise TimeoutError("Timed Out")
+
+    try:
+        buffer = io.StringIO()
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+        try:
+            with contextlib.redirect_stdout(buffer):
+                exec("\n".join(lines), _REFERENCE_GLOBALS)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        result, report = buffer.getvalue(), "Done"
+        str(result)
+        pickle.dumps(result)
+    except BaseException:  # noqa: BLE001 - the reference reports any failure as text
+        result, report = "", traceback.format_exc().split("\n")[-2]
+    return result, report
+
+
+def _reference_one(pool, job: Job, timeout_s: float) -> str:
+    lines = f"{job[0]}\nprint(repr({job[1]}))".split("\n")
+    future = pool.map(functools.partial(_reference_style_call, timeout_s=timeout_s), [lines], timeout=timeout_s)
+    (output, _report), = list(future.result())
+    return output.strip()
 
 
 def _subprocess_one(job: Job, timeout_s: float) -> str:
@@ -56,7 +97,7 @@ def designs(workers: int, timeout_s: float) -> list[Design]:
         return ProcessPool(max_workers=1)
 
     def pebble_one(pool, job):
-        return pool.schedule(_exec_in_process, args=[job], timeout=timeout_s).result()
+        return _reference_one(pool, job, timeout_s)
 
     threads = ThreadPoolExecutor(workers)
     return [
