@@ -91,9 +91,20 @@ def micro_tasks(task_type: str, count: int, rng: random.Random, num_inputs: int 
     return [micro_task(task_type, rng, num_inputs) for _ in range(count)]
 
 
-def heldout_deduction_tasks(count: int = 64, seed: int = 12345) -> list[Task]:
-    """The fixed evaluation set for the learning-evidence test: deduction tasks from a seed training never uses."""
-    return micro_tasks("deduction", count, random.Random(seed))
+def heldout_deduction_tasks(count: int = 64, seed: int = 12345, referee=None) -> list[Task]:
+    """The fixed evaluation set for the learning evidence: deduction tasks from seeds training never uses.
+
+    With a `referee`, the first half comes from the procedural generator at its easiest settings (as in
+    pretraining, another seed) and the rest from the micro curriculum; without one, all from the curriculum.
+    """
+    generated: list[Task] = []
+    if referee is not None and count >= 2:
+        from azr_agents.pretrain import easy_generator_config
+
+        from azr_env.generators import generate_tasks
+
+        generated = generate_tasks("deduction", count // 2, referee, seed=seed, config=easy_generator_config())
+    return generated + micro_tasks("deduction", count - len(generated), random.Random(seed))
 
 
 def micro_task_config(**overrides: object):

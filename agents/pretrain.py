@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 from azr_agents.micro import MicroModelConfig, build_byte_tokenizer, build_micro_model
-from azr_agents.micro_tasks import micro_task_config, micro_tasks, random_program, task_from_program
+from azr_agents.micro_tasks import micro_task_config, micro_tasks
 from azr_agents.responses import propose_response, solve_response
 
 from azr_env.errors import ConfigError
@@ -50,6 +50,10 @@ class PretrainConfig:
     """AdamW weight decay."""
     mix: tuple[float, ...] = (0.3, 0.2, 0.15, 0.12, 0.12, 0.11)
     """Share of transcripts per (role, type) in ROLE_TYPES order: solve ded/abd/ind, propose ded/abd/ind."""
+    generator_share: float = 0.5
+    """Share of tasks drawn from the procedural generator (easiest settings); the rest: the micro curriculum."""
+    generator_pool: int = 600
+    """Generated tasks per type in that pool (validated in the sandbox before training)."""
     vocab_size: int = 512
     """Byte-level BPE vocabulary learned from transcripts (digits stay single; 259 would be plain bytes)."""
     seed: int = 0
@@ -60,6 +64,8 @@ class PretrainConfig:
     def __post_init__(self) -> None:
         if len(self.mix) != 6 or min(self.mix) < 0 or sum(self.mix) <= 0:
             raise ConfigError(f"mix={self.mix} needs 6 non-negative weights (solve ded/abd/ind, propose ded/abd/ind)")
+        if not 0 <= self.generator_share <= 1:
+            raise ConfigError(f"generator_share={self.generator_share} must be in [0, 1]")
         if self.max_steps < 1 or self.batch_size < 1 or self.max_minutes <= 0:
             raise ConfigError(
                 f"max_steps={self.max_steps}, batch_size={self.batch_size} must be >= 1 and "
@@ -67,27 +73,65 @@ class PretrainConfig:
             )
 
 
-def transcript(role: str, task_type: str, rng: random.Random, config=None) -> tuple[str, str]:
-    """(prompt, response) for one generated task, exactly as the envs prompt and parse (cpu-micro templates)."""
+class TaskMix:
+    """Draws pretraining tasks: the micro curriculum, mixed with a pool from the procedural generator.
+
+    `generator_share` of the draws come from `pools[task_type]` (built by `generator_pools`), the rest from
+    `azr_agents.micro_tasks`. Induction tasks carry the program, inputs, outputs and message.
+    """
+
+    def __init__(self, pools: dict | None = None, generator_share: float = 0.0, num_inputs: int = 6):
+        self.pools, self.share, self.num_inputs = pools or {}, generator_share, num_inputs
+
+    def __call__(self, task_type: str, rng: random.Random):
+        pool = self.pools.get(task_type)
+        if pool and rng.random() < self.share:
+            return rng.choice(pool)
+        return micro_tasks(task_type, 1, rng, self.num_inputs)[0]
+
+
+def generator_pools(per_type: int, seed: int, task_config, workers: int = 2) -> dict:
+    """Validated tasks from `azr_env.generators` at its easiest settings (one operation, no nesting)."""
+    from azr_env.generators import generate_tasks
+    from azr_env.rounds import Referee, RoundConfig
+
+    easy = easy_generator_config()
+    with Referee(RoundConfig(task=task_config, workers=workers)) as ref:
+        return {t: generate_tasks(t, per_type, ref, seed=seed, config=easy)
+                for t in ("deduction", "abduction", "induction")}
+
+
+def easy_generator_config():
+    """The procedural generator at its easiest: one operation, no nesting, math/string/list families."""
+    from azr_env.generators import GeneratorConfig
+
+    return GeneratorConfig(min_steps=1, max_steps=1, max_nesting=0, operations=("math", "string", "list"),
+                           value_size=3)
+
+
+def transcript(role: str, task_type: str, rng: random.Random, config=None, draw: TaskMix | None = None
+               ) -> tuple[str, str]:
+    """(prompt, response) for one drawn task, exactly as the envs prompt and parse (cpu-micro templates)."""
+    from azr_env.tasks.base import Task
     from azr_env.tasks.registry import get_task_type
     from azr_env.tasks.templates import format_prompt
 
     cfg = config or micro_task_config()
+    draw = draw or TaskMix(num_inputs=cfg.induction_num_inputs)
     kind = get_task_type(task_type)
     if role == "solve":
-        task = micro_tasks(task_type, 1, rng, cfg.induction_num_inputs)[0]
+        task = draw(task_type, rng)
         prompt = kind.solver_prompt(task, cfg)
         response = solve_response(task)
     elif task_type == "induction":
-        program, arg_kind, message = random_program(rng)
-        shown = task_from_program("deduction", program, arg_kind, message, rng)
-        task = task_from_program("induction", program, arg_kind, message, rng, cfg.induction_num_inputs)
+        task = draw("induction", rng)
+        shown = Task("deduction", task.program, task.inputs[:1], task.outputs[:1])
         prompt = kind.proposer_prompt([shown], cfg)
         response = propose_response(task)
     else:
-        refs = micro_tasks(task_type, kind.num_references(cfg), rng)
+        refs = [draw(task_type, rng) for _ in range(kind.num_references(cfg))]
         prompt = kind.proposer_prompt(refs, cfg)
-        response = propose_response(micro_tasks(task_type, 1, rng)[0])
+        response = propose_response(draw(task_type, rng))
     return format_prompt(prompt, cfg.prompt_format, cfg.template_dir), response
 
 
@@ -120,7 +164,9 @@ def pretrain_micro(config: PretrainConfig, *, log=print) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     rng = random.Random(config.seed)
     task_config = micro_task_config()
-    corpus = [text for _ in range(400) for rt in ROLE_TYPES for text in transcript(*rt, rng, task_config)]
+    pools = generator_pools(config.generator_pool, config.seed, task_config) if config.generator_share > 0 else {}
+    draw = TaskMix(pools, config.generator_share, task_config.induction_num_inputs)
+    corpus = [text for _ in range(400) for rt in ROLE_TYPES for text in transcript(*rt, rng, task_config, draw)]
     build_micro_model(staging, config.architecture, build_byte_tokenizer(corpus, config.vocab_size))
     tokenizer = AutoTokenizer.from_pretrained(staging)
     model = AutoModelForCausalLM.from_pretrained(staging)
@@ -133,7 +179,7 @@ def pretrain_micro(config: PretrainConfig, *, log=print) -> Path:
         for group in optimizer.param_groups:
             group["lr"] = lr
         kinds = rng.choices(ROLE_TYPES, weights=config.mix, k=config.batch_size)
-        ids, mask, labels = _batch([transcript(r, t, rng, task_config) for r, t in kinds], tokenizer)
+        ids, mask, labels = _batch([transcript(r, t, rng, task_config, draw) for r, t in kinds], tokenizer)
         loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -41,7 +41,8 @@ class Progress:
                 f"{_f(m.get('time/update_s'), 1)}s"
             )
             if "eval/deduction/accuracy" in m:
-                parts.append(f"heldout {_f(m['eval/deduction/accuracy'])}")
+                parts.append(f"heldout greedy {_f(m['eval/deduction/accuracy'])} "
+                             f"sampled {_f(m.get('eval/deduction/accuracy_sampled'))}")
             print(" | ".join(parts), flush=True)
 
     def _table(self, step: int, m: dict[str, Any]):
@@ -57,7 +58,8 @@ class Progress:
         table.caption = (
             f"gen {_f(m.get('time/generate_s'), 1)}s  exec {_f(m.get('time/execute_s'), 1)}s  "
             f"update {_f(m.get('time/update_s'), 1)}s  |  {_f(m.get('perf/gen_tokens_per_s'), 0)} gen tok/s  |  "
-            f"held-out deduction acc {_f(m.get('eval/deduction/accuracy'))}"
+            f"held-out deduction acc greedy {_f(m.get('eval/deduction/accuracy'))} "
+            f"sampled {_f(m.get('eval/deduction/accuracy_sampled'))}"
         )
         return table
 

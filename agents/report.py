@@ -14,8 +14,10 @@ from azr_env.errors import DataError
 
 PANELS = [
     ("validity", "proposer validity rate", lambda k: k.startswith("propose/") and k.endswith("/valid_rate")),
-    ("accuracy", "solver accuracy (training batch) and held-out deduction (greedy)",
-     lambda k: (k.startswith("solve/") and k.endswith("/accuracy")) or k == "eval/deduction/accuracy"),
+    ("accuracy", "solver accuracy (training batch, sampled)",
+     lambda k: k.startswith("solve/") and k.endswith("/accuracy")),
+    ("heldout", "held-out deduction accuracy (greedy, and mean of 4 samples)",
+     lambda k: k in ("eval/deduction/accuracy", "eval/deduction/accuracy_sampled")),
     ("rewards", "mean reward per (role, type)", lambda k: k.startswith("reward/")),
     ("buffers", "buffer sizes", lambda k: k.startswith("buffer/")),
     ("time", "seconds per step: generation / execution / update", lambda k: k in (

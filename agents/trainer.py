@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -241,12 +242,17 @@ def sample_rows(config, prompts, proposals, results, rates, solves, solve_gens) 
     return rows
 
 
-def evaluate_heldout(config, referee, agent, tasks) -> dict[str, float]:
-    """Greedy pass@1 on the fixed held-out deduction set (the learning-evidence number)."""
-    gens, _ = sample(agent, [referee.solver_prompt(t) for t in tasks], config, 0, temperature=0.0)
-    scored = referee.score(tasks, [g[0].text for g in gens], mode="eval")
+def evaluate_heldout(config, referee, agent, tasks, samples: int = 4) -> dict[str, float]:
+    """Accuracy on the fixed held-out deduction set: greedy pass@1, and mean over `samples` samples at T."""
+    prompts = [referee.solver_prompt(t) for t in tasks]
+    greedy, _ = sample(agent, prompts, config, 0, temperature=0.0)
+    scored = referee.score(tasks, [g[0].text for g in greedy], mode="eval")
+    sampled, _ = sample(agent, prompts, config, 1, n=samples)
+    scored_t = referee.score([t for t in tasks for _ in range(samples)], [g.text for row in sampled for g in row],
+                             mode="eval")
     return {"eval/deduction/accuracy": sum(s.correct for s in scored) / len(scored),
-            "eval/deduction/format_rate": sum(s.format_ok for s in scored) / len(scored)}
+            "eval/deduction/format_rate": sum(s.format_ok for s in scored) / len(scored),
+            "eval/deduction/accuracy_sampled": sum(s.correct for s in scored_t) / len(scored_t)}
 
 
 # ---- main -----------------------------------------------------------------------------------------------------
@@ -273,9 +279,11 @@ def main(config: SelfPlayConfig) -> dict[str, float]:
         restore_buffers(resume_from, buffer_dir)
         for name in ("metrics.jsonl", "samples.jsonl"):
             truncate_jsonl(run_dir / name, state["step"])
-    elif not config.resume:
+    else:  # a fresh start (also after a kill before the first checkpoint): no stale logs or buffers
         for name in ("metrics.jsonl", "samples.jsonl"):
             (run_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(buffer_dir, ignore_errors=True)
+        shutil.rmtree(ckpt_root, ignore_errors=True)
     (run_dir / "config.yaml").write_text(to_yaml(config))
 
     # Model, optimizer, referee (executor), buffers, logging
@@ -294,12 +302,12 @@ def main(config: SelfPlayConfig) -> dict[str, float]:
     tracker = Tracker(run_dir, tensorboard=config.tensorboard, wandb_project=config.wandb_project,
                       config=dataclasses.asdict(config))
     progress = Progress(config.total_steps, config.task_types, config.progress)
-    heldout = heldout_deduction_tasks(config.eval_tasks) if config.eval_every else []
     last: dict[str, float] = {}
     if resume_from is not None:
         progress.message(f"resuming from {resume_from} at step {start_step}")
 
     with Referee(round_config) as referee:
+        heldout = heldout_deduction_tasks(config.eval_tasks, referee=referee) if config.eval_every else []
         if not seeded:
             seeding_stage(config, referee, buffers, agent, np_rng, progress)
             if heldout:
