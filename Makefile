@@ -40,3 +40,17 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# Multi-GPU training stack (OpenRLHF 0.11.2, DeepSpeed, Ray, vLLM) in its own venv: its transformers pin conflicts
+# with evalplus in .venv. On a machine without CUDA it installs the CPU test variant (docs/openrlhf.md).
+TRAIN_VENV := .venv-train
+
+.PHONY: train-env test-openrlhf
+
+$(TRAIN_VENV)/.installed: scripts/install_train_env.sh
+	TRAIN_VENV=$(TRAIN_VENV) PYTHON=$(PYTHON) bash scripts/install_train_env.sh
+
+train-env: $(TRAIN_VENV)/.installed
+
+test-openrlhf: train-env
+	$(TRAIN_VENV)/bin/python -m pytest -q tests/openrlhf

@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "azr_env.commands.bench_cmd",
     "azr_env.commands.demo_cmd",
     "azr_env.commands.play_cmd",
+    "azr_env.commands.train_openrlhf_cmd",
     "azr_env.commands.eval_cmd",
     "azr_env.commands.selfplay_cmd",
     "azr_env.commands.pretrain_cmd",

@@ -19,6 +19,7 @@ import importlib.util
 import runpy
 import sys
 from collections.abc import Iterator, Sequence
+from typing import Any
 from unittest import mock
 
 from azr_agents.openrlhf.options import add_azr_args
@@ -120,8 +121,49 @@ def check_supported(args: argparse.Namespace) -> None:
         raise ConfigError("--algo.dynamic_filtering_enable is not supported by the AZR trainer")
 
 
+class _Checked(Exception):
+    pass
+
+
+def check_args(argv: Sequence[str]) -> Any:
+    """Run OpenRLHF's parser and all of its argument checks on `argv`, stopping before Ray starts.
+
+    Returns the hierarchized args `train()` would receive; raises SystemExit (argparse) or AssertionError /
+    ConfigError (OpenRLHF's and our checks) for a bad command line.
+    """
+    import openrlhf.utils.config as config
+    import ray
+
+    seen: list[Any] = []
+    real = config.hierarchize
+
+    def hierarchize(args: Any) -> Any:
+        seen.append(real(args))
+        return seen[-1]
+
+    def stop() -> bool:
+        raise _Checked
+
+    argv = default_args(argv)
+    with azr_hooks(), mock.patch.object(sys, "argv", [OPENRLHF_MAIN, *argv]), \
+            mock.patch.object(config, "hierarchize", hierarchize), mock.patch.object(ray, "is_initialized", stop):
+        try:
+            runpy.run_module(OPENRLHF_MAIN, run_name="__main__", alter_sys=False)
+        except _Checked:
+            return seen[-1]
+    raise ConfigError(f"{OPENRLHF_MAIN} did not reach train(); this OpenRLHF version is not supported")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    argv = default_args(sys.argv[1:] if argv is None else argv)
+    """Train; with `--check` first, only check the command line and print the AZR config."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--check"]:
+        from azr_agents.openrlhf.options import config_from_args
+
+        args = check_args(argv[1:])
+        print(config_from_args(args, ckpt_path=args.ckpt.path))
+        return
+    argv = default_args(argv)
     with azr_hooks(), mock.patch.object(sys, "argv", [OPENRLHF_MAIN, *argv]):
         runpy.run_module(OPENRLHF_MAIN, run_name="__main__", alter_sys=False)
 

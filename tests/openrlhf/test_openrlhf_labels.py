@@ -1,0 +1,60 @@
+"""The label protocol and TRR++ group ids (agents/openrlhf/labels.py); pure Python, runs everywhere."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from azr_agents.openrlhf import labels
+
+from azr_env.errors import ConfigError, DataError
+from azr_env.rewards import RewardConfig
+from azr_env.rounds import RoundConfig
+from azr_env.tasks.base import Task, TaskConfig
+
+TASK = Task("deduction", "def f(a):\n    return a * 2", ("3",), ("6",))
+
+
+def test_group_ids_are_distinct_and_invertible():
+    ids = labels.default_group_ids()
+    assert len(ids) == len(set(ids)) == 6
+    for role in labels.ROLES:
+        for kind in ("deduction", "abduction", "induction"):
+            assert labels.group_name(labels.group_id(role, kind)) == (role, kind)
+
+
+def test_group_id_names_bad_values():
+    with pytest.raises(ConfigError, match="role='judge'"):
+        labels.group_id("judge", "deduction")
+    with pytest.raises(ConfigError, match="unknown task type 'sorting'"):
+        labels.group_id("solve", "sorting")
+    with pytest.raises(DataError):
+        labels.group_name(999)
+
+
+def test_label_round_trip_and_outcome():
+    text = labels.make_label("propose", "deduction", references=[TASK], config={"workers": 3})
+    row = labels.parse_label(text)
+    assert row["role"] == "propose" and labels.label_references(row) == [TASK]
+    back = json.loads(labels.with_outcome(row, {"valid": True, "task": TASK.to_dict()}))
+    assert back["outcome"]["valid"] and "references" not in back and "config" not in back
+    solve = labels.parse_label(labels.make_label("solve", "deduction", task=TASK))
+    assert labels.label_task(solve) == TASK
+
+
+def test_bad_labels_are_data_errors():
+    for bad in ("not json", json.dumps({"v": 99, "role": "solve"}), json.dumps([1])):
+        with pytest.raises(DataError):
+            labels.parse_label(bad)
+    with pytest.raises(ConfigError, match="needs the task"):
+        labels.make_label("solve", "deduction")
+
+
+def test_config_round_trip_keeps_only_differences():
+    assert labels.config_to_json(RoundConfig()) == {}
+    cfg = RoundConfig(task=TaskConfig(hash_seed_check=False, banned_modules=("os",), timeout_s=3.0),
+                      rewards=RewardConfig(zero_learnability_reward=0.0), workers=7)
+    data = json.loads(json.dumps(labels.config_to_json(cfg)))
+    assert labels.config_from_json(data) == cfg
+    with pytest.raises(DataError, match="unknown option"):
+        labels.config_from_json({"warp_drive": 1})
