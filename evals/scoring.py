@@ -95,11 +95,9 @@ class Scorers:
         if spec.family == "evalplus":
             from azr_evals.score import evalplus_score as ep
 
-            needed = list({p.problem_id: p for p, _ in pairs}.values())
-            refs = ep.compute_references(needed, self.executor, self.config.evalplus,
-                                         cache=self.config.reference_cache, progress=progress)
             programs = [(p, ep.solution_from_response(p, r)) for p, r in pairs]
-            return ep.check_solutions(programs, refs, self.executor, self.config.evalplus, progress=progress)
+            return ep.score(programs, self.executor, self.config.evalplus, cache=self.config.reference_cache,
+                            progress=progress)
         if spec.family == "livecodebench":
             from azr_evals.score import lcb_score
 

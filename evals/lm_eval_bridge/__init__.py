@@ -25,17 +25,22 @@ LOCAL_FILES = {"amc23": "amc23/test.jsonl", "olympiadbench": "olympiadbench/test
 
 
 def write_local_tasks(data_dir: str | Path, out_dir: str | Path) -> Path:
-    """Write `<name>_local` task YAMLs reading `data_dir` (layout of ../shared/data) instead of the upstream URLs;
-    pass the returned folder as lm-eval's `--include_path` (offline use, tests)."""
+    """Write `<name>_local` task YAMLs reading `data_dir` (layout of ../shared/data) instead of the upstream URLs,
+    with a `utils.py` re-exporting ours; pass the returned folder as lm-eval's `--include_path` (offline use)."""
+    import re
+
     from azr_env.errors import DataError
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "utils.py").write_text("from azr_evals.lm_eval_bridge.tasks.utils import *  # noqa: F403\n")
     for name, relative in LOCAL_FILES.items():
         source = Path(data_dir) / relative
         if not source.exists():
             raise DataError(f"{source} does not exist: pass the folder holding {relative}")
-        (out / f"{name}_local.yaml").write_text(
-            f"include: {TASKS_DIR / (name + '.yaml')}\ntask: {name}_local\n"
-            f"dataset_kwargs:\n  data_files:\n    test: {source.resolve()}\n")
+        text = (TASKS_DIR / f"{name}.yaml").read_text()
+        text = re.sub(r"(?m)^task: .*$", f"task: {name}_local", text)
+        local = str(source.resolve())
+        text = re.sub(r"(?m)^(    test: ).*$", lambda m, local=local: m.group(1) + local, text)
+        (out / f"{name}_local.yaml").write_text(text)
     return out

@@ -97,31 +97,94 @@ def _reference_key(problem: Problem) -> str:
     return hashlib.sha256(blob).hexdigest()[:32]
 
 
+def _reference_path(problem: Problem) -> Path:
+    return cache_dir() / "evalplus_references" / f"{_reference_key(problem)}.json"
+
+
+def _cached_reference(problem: Problem) -> Reference | None:
+    path = _reference_path(problem)
+    return Reference(**json.loads(path.read_text())) if path.exists() else None
+
+
+def _store_reference(problem: Problem, ref: Reference) -> None:
+    if None not in ref.outputs:  # a canonical run that failed somewhere is not worth keeping
+        path = _reference_path(problem)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(ref.__dict__))
+
+
+def _reference_job(problem: Problem, config: EvalPlusConfig) -> tuple[str, str, float]:
+    inputs, n_base = _all_inputs(problem), len(problem.meta["base_input"])
+    budget = config.reference_limit_s * 10
+    return build_job(problem.meta["prompt"] + problem.meta["canonical_solution"], problem.meta["entry_point"],
+                     inputs, [config.reference_limit_s] * len(inputs),
+                     [(n_base, budget), (len(inputs) - n_base, budget)])
+
+
 def compute_references(problems: list[Problem], executor: Executor, config: EvalPlusConfig, *,
                        cache: bool = True, progress: bool = True) -> dict[str, Reference]:
     """Run every canonical solution once (or read the cached run) to get expected outputs and times."""
-    folder = cache_dir() / "evalplus_references"
     refs: dict[str, Reference] = {}
     todo: list[Problem] = []
     for problem in problems:
-        path = folder / f"{_reference_key(problem)}.json"
-        if cache and path.exists():
-            refs[problem.problem_id] = Reference(**json.loads(path.read_text()))
+        cached = _cached_reference(problem) if cache else None
+        if cached is not None:
+            refs[problem.problem_id] = cached
         else:
             todo.append(problem)
-    jobs = []
-    for problem in todo:
-        inputs, n_base = _all_inputs(problem), len(problem.meta["base_input"])
-        budget = config.reference_limit_s * 10
-        jobs.append(build_job(problem.meta["prompt"] + problem.meta["canonical_solution"],
-                              problem.meta["entry_point"], inputs, [config.reference_limit_s] * len(inputs),
-                              [(n_base, budget), (len(inputs) - n_base, budget)]))
+    jobs = [_reference_job(problem, config) for problem in todo]
     for problem, result in zip(todo, run_jobs(executor, jobs, desc="canonical outputs", progress=progress)):
         refs[problem.problem_id] = ref = _reference_from(problem, result)
-        if cache and None not in ref.outputs:
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{_reference_key(problem)}.json").write_text(json.dumps(ref.__dict__))
+        if cache:
+            _store_reference(problem, ref)
     return refs
+
+
+def score(pairs: list[tuple[Problem, str]], executor: Executor, config: EvalPlusConfig, *, cache: bool = True,
+          progress: bool = True) -> list[Verdict]:
+    """Score (problem, solution program) pairs, pipelined: each problem's canonical run (unless cached) and then
+    its solutions run back to back, problems in parallel over the executor's workers, costliest first. Same
+    verdicts as `compute_references` + `check_solutions`, without a barrier between the two phases."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    groups: dict[str, list[int]] = {}
+    for index, (problem, _) in enumerate(pairs):
+        groups.setdefault(problem.problem_id, []).append(index)
+    cached = {pid: _cached_reference(pairs[idx[0]][0]) if cache else None for pid, idx in groups.items()}
+
+    def cost(pid: str) -> float:  # known canonical time, else the number of inputs as a rough guess
+        ref = cached[pid]
+        return sum(ref.times) * 1000 if ref is not None else len(_all_inputs(pairs[groups[pid][0]][0]))
+
+    verdicts: list[Verdict | None] = [None] * len(pairs)
+    bar = None
+    if progress and len(pairs) > 1:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(pairs), desc="evalplus", unit="sample", leave=False)
+
+    def work(pid: str) -> None:
+        problem = pairs[groups[pid][0]][0]
+        ref = cached[pid]
+        if ref is None:
+            program, expression, timeout = _reference_job(problem, config)
+            ref = _reference_from(problem, executor.run(program, expression, timeout_s=timeout))
+            if cache:
+                _store_reference(problem, ref)
+        limits, segments = limits_for(ref, config)
+        for index in groups[pid]:
+            solution = pairs[index][1]
+            program, expression, timeout = build_job(solution, problem.meta["entry_point"], _all_inputs(problem),
+                                                     limits, segments)
+            verdicts[index] = _verdict(problem, solution, ref, executor.run(program, expression, timeout_s=timeout))
+            if bar is not None:
+                bar.update(1)
+
+    with ThreadPoolExecutor(max(1, executor.workers)) as pool:
+        list(pool.map(work, sorted(groups, key=cost, reverse=True)))
+    if bar is not None:
+        bar.close()
+    return [v for v in verdicts if v is not None]
 
 
 def _reference_from(problem: Problem, result: ExecutionResult) -> Reference:

@@ -7,7 +7,7 @@ import pytest
 
 lm_eval = pytest.importorskip("lm_eval")
 
-from azr_evals.lm_eval_bridge import TASKS_DIR, register, write_local_tasks  # noqa: E402
+from azr_evals.lm_eval_bridge import register, write_local_tasks  # noqa: E402
 from azr_evals.lm_eval_bridge.tasks.utils import gold_answer  # noqa: E402
 
 
@@ -48,8 +48,26 @@ def test_tasks_run_with_lm_eval_on_local_data(shared_data, tmp_path):
             answers[(doc.get("problem") or doc.get("question")).strip()[:200]] = gold_answer(doc)
     agent = BoxedGold(answers)
     include = write_local_tasks(shared_data, tmp_path)
-    manager = TaskManager(include_path=[str(TASKS_DIR), str(include)], include_defaults=False)
+    manager = TaskManager(include_path=str(include), include_defaults=False)
     names = [f"{name}_local" for name in LOCAL_FILES]
     out = simple_evaluate(model=register()(agent=agent), tasks=names, limit=3, task_manager=manager)
     assert {name: out["results"][name]["exact_match,none"] for name in names} == dict.fromkeys(names, 1.0)
     assert all(p.endswith("Assistant: <think>") for p in agent.prompts)  # R1-wrapped like `azr eval`
+
+
+@pytest.mark.slow
+def test_lm_eval_cli_with_the_azr_model(shared_data, tmp_path):
+    """`python -m azr_evals.lm_eval_bridge run --model azr ...` runs lm-eval's own CLI end to end."""
+    import json
+    import subprocess
+    import sys
+
+    include = write_local_tasks(shared_data, tmp_path / "tasks")
+    proc = subprocess.run(
+        [sys.executable, "-m", "azr_evals.lm_eval_bridge", "run", "--model", "azr", "--model_args",
+         "backend=random", "--tasks", "amc23_local", "--include_path", str(include), "--limit", "2",
+         "--output_path", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (result,) = list((tmp_path / "out").rglob("results_*.json"))
+    assert "amc23_local" in json.loads(result.read_text())["results"]
