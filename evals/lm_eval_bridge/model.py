@@ -2,8 +2,8 @@
 `generate_until`. Prompts are wrapped like `azr eval` wraps them (R1 template by default, or raw/chat).
 
 Model args (`--model_args key=value,...`): backend (hf | vllm | openai | random | oracle), model, base_url,
-prompt_format (r1 | raw | chat), batch_size, seed. Log-likelihood requests are not supported: the agent
-interface only generates.
+prompt_format (r1 | raw | chat), batch_size, seed; lm-eval's `--device` goes to the HF backend.
+Log-likelihood requests are not supported: the agent interface only generates.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from azr_env.errors import ConfigError
 class AZRLM(LM):
     def __init__(self, backend: str = "hf", model: str = "cpu-micro", prompt_format: str = "r1",
                  batch_size: int | str = 16, seed: int = 0, agent: Any = None, base_url: str | None = None,
-                 max_gen_toks: int = 16000, **kwargs: Any) -> None:
+                 max_gen_toks: int = 16000, device: str | None = None, max_batch_size: Any = None,
+                 **kwargs: Any) -> None:
         super().__init__()
         if prompt_format not in ("r1", "raw", "chat"):
             raise ConfigError(f"prompt_format={prompt_format!r}; choose r1, raw or chat")
@@ -35,6 +36,8 @@ class AZRLM(LM):
                 options["base_url"] = base_url
             if backend in ("hf", "vllm") and prompt_format == "chat":
                 options["chat_template"] = True
+            if backend == "hf" and device:  # lm-eval's --device; other backends place themselves
+                options["device"] = device
             agent = make_agent(backend, model, **options)
         self.agent = agent
 
