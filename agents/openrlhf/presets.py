@@ -202,8 +202,8 @@ def plan(preset: Preset, opts: LaunchOptions) -> LaunchPlan:
         command = ["env", *(f"{k}={v}" for k, v in env.items()), *entry]
     out = Path(opts.output_dir).absolute()
     after = [f"# tensorboard --logdir {out / 'tensorboard'}",
-             f"# evaluate a checkpoint: azr eval --model {out / 'ckpt' / 'global_step<N>_hf'} "
-             f"(final model: {out / 'final'})",
+             f"# evaluate a checkpoint (SPEC §7 benchmarks): azr eval --backend vllm --model "
+             f"{out / 'ckpt' / 'global_step<N>_hf'}   (final model: {out / 'final'})",
              "# resume after an interruption: the same command with --resume"]  # fmt: skip
     return LaunchPlan(setup, command, after)
 

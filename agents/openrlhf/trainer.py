@@ -33,8 +33,12 @@ class AZRSamplesGenerator(SamplesGenerator):
     """OpenRLHF's sample generator fed with prompts and labels from `SelfPlay` instead of a dataloader."""
 
     def rollout(self, prompts: list[str], labels: list[str], n: int, temperature: float | None,
-                **generate_kwargs: Any) -> list[list[Any]]:  # fmt: skip
-        """n Experiences per prompt, in prompt order (engines chosen by OpenRLHF's load balancing)."""
+                generate_kwargs: dict[str, Any]) -> list[list[Any]]:  # fmt: skip
+        """n Experiences per prompt, in prompt order (engines chosen by OpenRLHF's load balancing).
+
+        `generate_kwargs` are the trainer's (temperature, top_p, max_new_tokens, max_len); `temperature`, when
+        given, overrides theirs (the learnability rollouts' temperature).
+        """
         if not prompts:
             return []
         kwargs = dict(generate_kwargs, n_samples_per_prompt=n)
@@ -77,7 +81,7 @@ class _AZRTrainer(BasePPOTrainer):
         return self.max_steps
 
     def _rollout(self, prompts: list[str], labels: list[str], n: int, temperature: float | None) -> list:
-        return self.samples_generator.rollout(prompts, labels, n, temperature, **self.generate_kwargs)
+        return self.samples_generator.rollout(prompts, labels, n, temperature, self.generate_kwargs)
 
     def _awake(self, awake: bool) -> None:
         if self.args.vllm.enable_sleep:

@@ -16,6 +16,8 @@ import importlib.util
 import sys
 import types
 
+import pytest
+
 
 def _has_real_openrlhf() -> bool:
     spec = importlib.util.find_spec("openrlhf")
@@ -37,3 +39,13 @@ def _stub_flash_attn_extension() -> None:
 
 if _has_real_openrlhf():
     _stub_flash_attn_extension()
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """A small local Ray instance (object refs are how OpenRLHF's trainer talks to its actors)."""
+    import ray
+
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, object_store_memory=80 * 1024**2)
+    yield ray
+    ray.shutdown()

@@ -44,13 +44,6 @@ class ForwardGroup:
         return [ray.put(None)]
 
 
-@pytest.fixture(scope="module")
-def ray_local():
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, object_store_memory=80 * 1024**2)
-    yield
-    ray.shutdown()
-
-
 def _args(*extra: str):
     parser = entry.openrlhf_parser()
     args = hierarchize(parser.parse_args(["--algo.advantage.estimator", "trr++", "--algo.kl.init_coef", "0",

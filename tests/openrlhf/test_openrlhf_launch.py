@@ -68,3 +68,21 @@ def test_defaults_fill_in_agent_and_estimator(tmp_path):
     args = entry.check_args(["--actor.model_name_or_path", "m", "--vllm.num_engines", "1",
                              "--actor.num_gpus_per_node", "1", "--rollout.batch_size", "8"])
     assert args.algo.advantage.estimator == "trr++" and args.train.agent_func_path == entry.agent_func_path()
+
+
+def test_hooks_make_openrlhfs_train_build_the_azr_trainer():
+    import openrlhf.trainer.ppo_trainer as ppo_trainer
+    from azr_agents.openrlhf.trainer import AZRTrainer
+
+    original = ppo_trainer.PPOTrainer
+    with entry.azr_hooks():
+        from openrlhf.trainer.ppo_trainer import PPOTrainer  # what train_ppo_ray.train() imports
+
+        assert PPOTrainer is AZRTrainer
+    assert ppo_trainer.PPOTrainer is original
+
+
+def test_check_mode_prints_the_azr_config(tmp_path, capsys):
+    entry.main(["--check", *_argv("qwen2.5-coder-3b-1gpu", tmp_path), "--azr.steps", "7"])
+    out = capsys.readouterr().out
+    assert "SelfPlayConfig(steps=7" in out and "batch_per_type=64" in out

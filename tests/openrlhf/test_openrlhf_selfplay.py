@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections import Counter
 from types import SimpleNamespace
 
 import pytest
@@ -22,38 +21,12 @@ from azr_agents.openrlhf import labels
 from azr_agents.openrlhf.agent import AgentExecutor
 from azr_agents.openrlhf.options import SelfPlayConfig
 from azr_agents.openrlhf.selfplay import SelfPlay, outcome
-from azr_agents.responses import propose_response, solve_response
 from openrlhf.trainer.ppo_utils.samples_generator import SamplesGenerator
-from openrlhf_engines import ScriptedEngine
+from openrlhf_engines import Oracle, ScriptedEngine
 from vllm import SamplingParams
 
 from azr_env.rounds import RoundConfig
-from azr_env.tasks.base import Task, TaskConfig
-
-
-class Oracle:
-    """Scripted policy keyed by prompt text (the rollout registers each prompt's label before generating)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict] = {}
-        self.attempts: Counter = Counter()
-        self.proposals = 0
-
-    def __call__(self, prompt: str) -> str:
-        row = self.rows[prompt]
-        if row["role"] == "solve":
-            self.attempts[prompt] += 1
-            task = Task.from_dict(row["task"])
-            return solve_response(task) if self.attempts[prompt] % 2 == 1 else "<think>t</think><answer>no</answer>"
-        self.proposals += 1
-        k = self.proposals
-        if k % 4 == 0:
-            return "I will not propose anything."
-        if row["task_type"] == "induction":
-            program = row["references"][0]["program"]
-            inputs = tuple(f"'in{k}_{j}'" for j in range(10))
-            return propose_response(Task("induction", program, inputs, inputs, message="echo"))
-        return propose_response(Task(row["task_type"], f"def f(a):\n    return a + {k}", (str(k),), ("?",)))
+from azr_env.tasks.base import TaskConfig
 
 
 class InProcessEngines:

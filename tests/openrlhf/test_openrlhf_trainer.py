@@ -1,0 +1,84 @@
+"""The AZR trainer (agents/openrlhf/trainer.py) inside OpenRLHF's own trainer loop, on CPU.
+
+`_AZRTrainer` is OpenRLHF's `BasePPOTrainer` subclass that `train_ppo_ray` builds as a Ray actor. Here it is
+built in-process from args that passed OpenRLHF's real parser and checks, with OpenRLHF's real
+`DeepspeedStrategy` object, tokenizer loading, `SamplesGenerator` dispatch, experience maker, `train_step`,
+TensorBoard logger and checkpoint bookkeeping. Stand-ins (tests/openrlhf/openrlhf_engines.py) replace only
+the two things that need CUDA: the vLLM engine actor and the DeepSpeed policy actor group.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("openrlhf.utils.agent", reason="OpenRLHF is not installed in this interpreter; run "
+                    "`make test-openrlhf` (it uses the training environment .venv-train)")
+
+from azr_agents.openrlhf import entry, labels
+from azr_agents.openrlhf.trainer import AZRTrainer, _AZRTrainer
+from openrlhf.utils.utils import get_strategy
+from openrlhf_engines import ActorGroup, EngineActor, Oracle
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    from azr_agents.micro import MicroModelConfig, build_micro_model
+
+    return build_micro_model(tmp_path_factory.mktemp("micro"), MicroModelConfig(num_layers=1, hidden_size=32,
+                                                                                intermediate_size=64))
+
+
+def _trainer(model_dir, tmp_path, *extra: str):
+    args = entry.check_args([
+        "--actor.model_name_or_path", str(model_dir), "--actor.num_gpus_per_node", "1", "--vllm.num_engines", "1",
+        "--rollout.batch_size", "12", "--train.batch_size", "12", "--rollout.micro_batch_size", "4",
+        "--rollout.max_new_tokens", "1024", "--data.max_len", "8192", "--algo.kl.init_coef", "0",
+        "--ckpt.path", str(tmp_path / "ckpt"), "--ckpt.save_steps", "1", "--logger.tensorboard_dir",
+        str(tmp_path / "tb"), "--azr.steps", "2", "--azr.batch_per_type", "2", "--azr.n_rollouts", "2",
+        "--azr.seed_tasks_per_type", "2", "--azr.exec_workers", "2", "--azr.exec_memory_mb", "512",
+        "--azr.exec_timeout_s", "5", *extra,
+    ])  # fmt: skip
+    from openrlhf.utils.utils import get_tokenizer
+
+    tokenizer = get_tokenizer(str(model_dir), None, "left", None)
+    oracle = Oracle()
+    engine = EngineActor(args.train.agent_func_path, tokenizer, oracle)
+    actor = ActorGroup()
+    trainer = _AZRTrainer(str(model_dir), get_strategy(args), actor, None, None, None, [engine],
+                          do_sample=True, max_len=args.data.max_len, max_new_tokens=args.rollout.max_new_tokens,
+                          temperature=1.0, top_p=1.0)  # fmt: skip
+    return trainer, engine, actor, oracle
+
+
+def test_trainer_is_a_ray_actor_class_with_openrlhfs_constructor():
+    assert hasattr(AZRTrainer, "remote") and hasattr(AZRTrainer, "options")
+
+
+def test_fit_runs_seeding_and_steps_through_openrlhfs_loop(ray_local, model_dir, tmp_path):
+    trainer, _, actor, oracle = _trainer(model_dir, tmp_path)
+    assert trainer.get_max_steps() == 2  # 12 samples per step / train batch 12, two steps
+    trainer.fit()
+    # Two PPO updates, each followed by a weight broadcast and a checkpoint (save_steps 1).
+    assert actor.calls.count("fit") == 2 and actor.calls.count("broadcast_to_vllm") == 2
+    assert actor.calls.count("save_checkpoint") == 2
+    trained = actor.appended
+    assert len(trained) == 2 * 12 // 4  # micro-batches of 4 from 12 samples per step
+    gids = {int(g) for exp in trained for g in exp.info[labels.GROUP_KEY]}
+    assert gids == set(labels.default_group_ids())
+    assert all(exp.advantages is not None and exp.advantages.shape == exp.action_mask.shape for exp in trained)
+    buffers = trainer.selfplay.buffers.counts()
+    assert min(buffers.values()) >= 2 and (tmp_path / "ckpt" / "azr_buffers" / "deduction.jsonl").exists()
+    assert list((tmp_path / "tb").rglob("events.out.tfevents*"))  # OpenRLHF's TensorBoard logger wrote
+    assert oracle.proposals > 0
+
+
+def test_vllm_sleeps_around_generation_when_colocated(ray_local, model_dir, tmp_path):
+    trainer, engine, actor, _ = _trainer(model_dir, tmp_path, "--train.colocate_all", "--vllm.enable_sleep",
+                                         "--azr.steps", "1", "--azr.seed_tasks_per_type", "0")  # fmt: skip
+    engine.awake = False  # OpenRLHF puts colocated engines to sleep right after creating them
+    trainer.fit()
+    assert engine.calls[:2] == ["wake_up", "sleep"] and engine.asleep_generations == 0
+    roles = {json.loads(label)["role"] for exp in actor.appended for label in exp.labels}
+    assert roles == {"propose", "solve"}
