@@ -68,18 +68,19 @@ class AZRAgentInstance(AgentInstanceBase):
             reward = 0.0 if result.valid else referee.config.rewards.invalid
             outcome = {"valid": result.valid, "format_ok": result.format_ok, "reason": result.reason,
                        "detail": result.detail[:300], "task": result.task.to_dict() if result.task else None}
-            logs = {"azr_valid": float(result.valid), "azr_format_ok": float(result.format_ok)}
+            format_ok = result.format_ok
         else:
             task = label_task(row)
             scored = await referee.score(task, response)
             reward = scored.reward
             outcome = {"correct": scored.correct, "format_ok": scored.format_ok, "reward": scored.reward,
                        "reason": scored.reason, "answer": scored.parsed_answer}
-            logs = {"azr_correct": float(scored.correct), "azr_format_ok": float(scored.format_ok)}
+            format_ok = scored.format_ok
         slot = _OUTCOME.get()
         if slot is not None:
             slot["label"] = with_outcome(row, outcome)
-        logs[GROUP_KEY] = float(group_id(row["role"], row["task_type"]))
+        # Every sample must carry the same extra_logs keys: OpenRLHF merges them per key into per-sample tensors.
+        logs = {GROUP_KEY: float(group_id(row["role"], row["task_type"])), "azr_format_ok": float(format_ok)}
         return {
             "rewards": torch.tensor(reward, dtype=torch.float32),
             "scores": float(reward),

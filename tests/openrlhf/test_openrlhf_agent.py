@@ -83,7 +83,7 @@ def test_solver_rewards_and_outcome_label(tokenizer, referee):
     out = json.loads(got["right"]["label"])["outcome"]
     assert out["correct"] and out["answer"] == "6"
     logs = got["right"]["extra_logs"]
-    assert logs[labels.GROUP_KEY] == labels.group_id("solve", "deduction") and logs["azr_correct"] == 1.0
+    assert logs == {labels.GROUP_KEY: labels.group_id("solve", "deduction"), "azr_format_ok": 1.0}
     # The action span covers exactly the response tokens.
     start, end = got["right"]["action_ranges"][0]
     assert tokenizer.decode(got["right"]["observation_tokens"][start:end]) == answers["right"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 pytest.importorskip("openrlhf.utils.agent", reason="OpenRLHF is not installed in this interpreter; run "
                     "`make test-openrlhf` (it uses the training environment .venv-train)")
@@ -56,15 +57,22 @@ def test_trainer_is_a_ray_actor_class_with_openrlhfs_constructor():
     assert hasattr(AZRTrainer, "remote") and hasattr(AZRTrainer, "options")
 
 
-def test_fit_runs_seeding_and_steps_through_openrlhfs_loop(ray_local, model_dir, tmp_path):
-    trainer, _, actor, oracle = _trainer(model_dir, tmp_path)
+DYNAMIC = ("--ds.packing_samples", "--train.dynamic_batch_enable", "--train.max_tokens_per_gpu", "4096",
+           "--rollout.max_tokens_per_gpu", "8192")
+
+
+@pytest.mark.parametrize("batching", [(), DYNAMIC], ids=["micro-batches", "dynamic-batches-as-in-presets"])
+def test_fit_runs_seeding_and_steps_through_openrlhfs_loop(ray_local, model_dir, tmp_path, batching):
+    trainer, _, actor, oracle = _trainer(model_dir, tmp_path, *batching)
     assert trainer.get_max_steps() == 2  # 12 samples per step / train batch 12, two steps
     trainer.fit()
     # Two PPO updates, each followed by a weight broadcast and a checkpoint (save_steps 1).
     assert actor.calls.count("fit") == 2 and actor.calls.count("broadcast_to_vllm") == 2
     assert actor.calls.count("save_checkpoint") == 2
     trained = actor.appended
-    assert len(trained) == 2 * 12 // 4  # micro-batches of 4 from 12 samples per step
+    assert sum(len(exp.sequences) for exp in trained) == 2 * 12  # two steps of 2 roles x 3 types x 2 prompts
+    for exp in trained:  # OpenRLHF's per-sample info tensors line up with the samples
+        assert all(len(v) == len(exp.sequences) for v in exp.info.values() if isinstance(v, torch.Tensor))
     gids = {int(g) for exp in trained for g in exp.info[labels.GROUP_KEY]}
     assert gids == set(labels.default_group_ids())
     assert all(exp.advantages is not None and exp.advantages.shape == exp.action_mask.shape for exp in trained)
