@@ -61,6 +61,9 @@ class SelfPlayConfig:
     """Task types played each step (reference: all three)."""
     batch_per_type: int = 64
     """Proposals per type per step, and solver tasks per type per step (reference: 64)."""
+    solver_batch_per_type: int = 0
+    """Solver tasks per type per step (0: batch_per_type, as the reference). Larger values top the new tasks up
+    with more tasks drawn uniformly from the whole buffer: more solver signal per proposal."""
     n_rollouts: int = 8
     """Solver rollouts per valid proposal to estimate its solve rate (reference: 8)."""
     seed_buffer_size: int = 256
@@ -87,6 +90,10 @@ class SelfPlayConfig:
     """Proposer prompts longer than this are re-drawn (reference: 5600)."""
     zero_learnability_reward: float = -0.5
     """Proposer reward for a valid task solved always or never (reference code -0.5; paper equations 0)."""
+    diversity_weight: float = 0.0
+    """Weight of the optional diversity term added to a valid proposal's reward: 1 minus the largest AST
+    node-type similarity to the task's references (reference: the term exists with weight 0). Counters the
+    proposer collapsing onto one program family, which small models do (docs/trainer.md, "Evidence")."""
     # ---- optimisation -------------------------------------------------------------------------------------
     estimator: str = "trr++"
     """Advantages: "trr++" (per (type, role) whitening), "reinforce++" (global) or "grpo" (per prompt)."""
@@ -145,6 +152,8 @@ class SelfPlayConfig:
                      "micro_batch_size", "ppo_epochs", "save_every", "generation_batch_size", "workers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)} must be >= 1")
+        if self.solver_batch_per_type < 0:
+            raise ConfigError(f"solver_batch_per_type={self.solver_batch_per_type} must be >= 0 (0: batch_per_type)")
         if self.micro_batch_size > self.mini_batch_size:
             raise ConfigError(
                 f"micro_batch_size={self.micro_batch_size} exceeds mini_batch_size={self.mini_batch_size}; "
@@ -154,13 +163,19 @@ class SelfPlayConfig:
             raise ConfigError(
                 f"temperature={self.temperature} must be > 0 and top_p={self.top_p} in (0, 1] for training"
             )
+        if self.diversity_weight < 0:
+            raise ConfigError(f"diversity_weight={self.diversity_weight} must be >= 0")
         if self.lr <= 0 or self.clip_eps <= 0:
             raise ConfigError(f"lr={self.lr} and clip_eps={self.clip_eps} must be > 0")
 
     @property
+    def solver_tasks_per_type(self) -> int:
+        return self.solver_batch_per_type or self.batch_per_type
+
+    @property
     def samples_per_step(self) -> int:
-        """Training samples per step: a proposal and a solution per type (reference: 6 x 64 = 384)."""
-        return 2 * self.batch_per_type * len(self.task_types)
+        """Training samples per step: proposals plus solutions, all types (reference: 6 x 64 = 384)."""
+        return (self.batch_per_type + self.solver_tasks_per_type) * len(self.task_types)
 
     def task_config(self):
         """The azr_env TaskConfig these options imply."""

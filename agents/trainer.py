@@ -34,6 +34,8 @@ from azr_agents.progress import Progress
 from azr_agents.tracking import Tracker
 from azr_agents.trr import compute_advantages, masked_mean, ppo_clipped_policy_loss
 
+from azr_env.rewards import diversity_score
+
 
 # ---- setup helpers ------------------------------------------------------------------------------------------
 def seed_everything(seed: int) -> np.random.Generator:
@@ -133,12 +135,18 @@ def play_step(config, referee, buffers, agent, tokenizer, np_rng, step: int) -> 
     rate_iter = iter(rates_valid)
     rates = [next(rate_iter) if r.valid else None for r in results]
     propose_rewards = referee.proposer_rewards(results, rates)
+    if config.diversity_weight > 0:  # optional term (reference weight 0), see SelfPlayConfig.diversity_weight
+        propose_rewards = [
+            w + config.diversity_weight * diversity_score(r.task.program, [x.program for x in p.references])
+            if r.valid and r.task is not None else w
+            for w, r, p in zip(propose_rewards, results, prompts)
+        ]
     t4 = time.monotonic()
     timers["execute"] += t4 - t3
 
     # 4. solve: per type, this step's new tasks topped up uniformly from the buffer (SPEC §5)
     tasks = [t for kind in config.task_types
-             for t in buffers.solver_batch(kind, config.batch_per_type, np_rng, step=step)]
+             for t in buffers.solver_batch(kind, config.solver_tasks_per_type, np_rng, step=step)]
     solver_prompts = [referee.solver_prompt(t) for t in tasks]
     solve_gens, n_tok = sample(agent, solver_prompts, config, gen_seed(config, step, 2))
     tokens += n_tok
@@ -214,6 +222,9 @@ def step_metrics(config, results, rates, propose_rewards, solves, buffers) -> di
             m[f"propose/{t}/valid_rate"] = sum(r.valid for r, _, _ in props) / len(props)
             m[f"propose/{t}/format_rate"] = sum(r.format_ok for r, _, _ in props) / len(props)
             m[f"reward/propose/{t}"] = sum(w for _, _, w in props) / len(props)
+            programs = [r.task.program for r, _, _ in props if r.valid and r.task is not None]
+            if programs:  # a collapse detector: the proposer repeating one program
+                m[f"propose/{t}/distinct_programs"] = len(set(programs)) / len(programs)
             known = [p for _, p, _ in props if p is not None]
             if known:
                 m[f"propose/{t}/solve_rate"] = sum(known) / len(known)

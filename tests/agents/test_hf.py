@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 from azr_agents import Agent
 
@@ -57,3 +58,13 @@ def test_chat_template_option(micro_dir):
     agent = HFAgent(micro_dir, device="cpu", chat_template=True)
     assert agent.format_prompt("hi") == "user: hi\nassistant: "
     assert agent.generate(["hi"], max_new_tokens=3)[0][0].prompt_token_ids == list(b"user: hi\nassistant: ")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_generate_on_gpu_in_bfloat16(micro_dir):
+    from azr_agents.hf import HFAgent
+
+    agent = HFAgent(micro_dir, device="cuda", dtype="bfloat16")
+    g = agent.generate(["hello"], n=2, max_new_tokens=8, seed=0)[0]
+    assert len(g) == 2 and all(len(x.token_ids) == len(x.logprobs) for x in g)
