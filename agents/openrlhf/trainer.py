@@ -13,7 +13,6 @@ Resume (`--ckpt.load_enable`) restores the step from OpenRLHF's checkpoint; buff
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -24,9 +23,11 @@ from azr_agents.openrlhf.selfplay import SelfPlay
 from openrlhf.trainer.ppo_trainer import BasePPOTrainer
 from openrlhf.trainer.ppo_utils.samples_generator import SamplesGenerator
 from openrlhf.trainer.ray.vllm_engine import batch_vllm_engine_call
+from openrlhf.utils.logging_utils import init_logger
 from openrlhf.utils.utils import get_tokenizer
 
-log = logging.getLogger(__name__)
+# OpenRLHF's log handler for the whole package, so selfplay's seeding progress shows in the job's output too.
+log = init_logger("azr_agents.openrlhf")
 
 
 class AZRSamplesGenerator(SamplesGenerator):

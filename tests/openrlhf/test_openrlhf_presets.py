@@ -94,3 +94,17 @@ def test_cli_list_and_errors(capsys):
     assert main(["train-openrlhf", "--dry-run"]) == 2
     assert "--preset NAME is required" in capsys.readouterr().err
     assert main(["train-openrlhf", "--preset", "nope", "--dry-run"]) == 2
+
+
+def test_cli_runs_the_command_with_the_train_python(capfd, tmp_path, monkeypatch):
+    """Without --dry-run the job runs; /bin/echo as the 'train Python' shows the exact argv it gets."""
+    monkeypatch.setenv("WANDB_API_KEY", "secret-key")
+    code = main(["train-openrlhf", "--preset", "qwen2.5-coder-3b-2gpu", "--python", "/bin/echo", "--output-dir",
+                 str(tmp_path), "--wandb-project", "azr", "--", "--azr.steps", "3"])
+    assert code == 0
+    argv = capfd.readouterr().out.split()
+    assert argv[:2] == ["-m", "azr_agents.openrlhf.entry"] and argv[-2:] == ["--azr.steps", "3"]
+    assert _value(argv, "--logger.wandb.key") == "secret-key"  # resolved for the run, never printed by --dry-run
+    monkeypatch.delenv("WANDB_API_KEY")
+    assert main(["train-openrlhf", "--preset", "qwen2.5-coder-3b-2gpu", "--python", "/bin/echo",
+                 "--wandb-project", "azr"]) == 2
