@@ -32,7 +32,9 @@ class EvalConfig:
     Attributes:
         benchmarks: what to run (resolved specs).
         out_dir: the results directory.
-        model_id: name shown in the table (also part of the generation cache key).
+        model_id: name shown in the table.
+        model_key: what identifies the model in the generation cache key (default: model_id); the CLI passes the
+            full model path or server name, so two checkpoints with the same folder name never share samples.
         data_dir: local data root (None: download from upstream).
         limit: first N problems of each benchmark only (smoke runs).
         prompt_format: "r1" (paper), "raw", or "chat" (backend applies the chat template).
@@ -43,6 +45,7 @@ class EvalConfig:
     benchmarks: list[BenchmarkSpec]
     out_dir: Path
     model_id: str = "model"
+    model_key: str | None = None
     data_dir: Path | None = None
     limit: int | None = None
     prompt_format: str = "r1"
@@ -85,7 +88,7 @@ def run(agent: Any, config: EvalConfig, log: Any = print) -> dict[str, Any] | No
                 started = time.monotonic()
                 referee = scorers.referee if spec.family == "cruxeval" else None
                 prompts = [build_prompt(p, spec.family, config.prompt_format, referee=referee) for p in problems]
-                generate(agent, problems, prompts, model_id=config.model_id,
+                generate(agent, problems, prompts, model_id=config.model_key or config.model_id,
                          max_new_tokens=config.generation.max_new_tokens or spec.max_new_tokens,
                          config=config.generation, cache_path=gen_path, progress=config.progress)
                 log(f"{spec.name}: {len(problems)} problems generated in {time.monotonic() - started:.1f}s")

@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("pass --out (the results directory to score or report)")
     config = EvalConfig(
         benchmarks=resolve_benchmarks(args.benchmarks), out_dir=out, model_id=Path(model_id).name or model_id,
+        model_key=f"{args.backend}:{Path(model_id).resolve() if Path(model_id).exists() else model_id}",
         data_dir=args.data_dir, limit=args.limit, prompt_format=args.prompt_format,
         generation=GenerationConfig(n=args.n, temperature=args.temperature, top_p=args.top_p,
                                     max_new_tokens=args.max_new_tokens, seed=args.seed, batch_size=args.batch_size),

@@ -1,9 +1,10 @@
 """Child-side harness: call one solution's entry point on many inputs inside ONE sandboxed execution.
 
-This file is not imported by the parent: its source text is sent to the executor as the head of the program,
-followed by assignments of `_SOLUTION`, `_ENTRY`, `_INPUTS_B64` and `_LIMITS`; the expression `_azr_main()` then
-runs it. Running all inputs of a (problem, solution) pair in one child is what makes scoring fast (one fork per
-pair instead of one per input); each input still gets its own time limit, via `setitimer` inside the child.
+Its source text is sent to the executor as the head of the program, followed by assignments of `_SOLUTION`,
+`_ENTRY`, `_INPUTS_B64`, `_LIMITS` and `_SEGMENTS`; the expression `_azr_main()` then runs it (the parent imports
+it only for `digest`, see evalplus_score.digests_equal). Running all inputs of a (problem, solution) pair in
+one child is what makes scoring fast (one fork per pair instead of one per input); each input still gets its
+own time limit, via `setitimer` inside the child.
 
 Time is CPU time of the child (`time.process_time`, limits via `ITIMER_PROF`), so a verdict does not depend
 on how busy the machine is; a wall-clock guard of `_WALL_FACTOR` times the limit catches sleeping programs.
@@ -14,14 +15,15 @@ Contract (keep it self-contained: standard library only, nothing from azr_*):
 - the child never sees expected outputs: it returns, per input, `[status, output, seconds]` as JSON, where
   status is "ok" | "error" | "timeout", and output is the repr of the value (numpy scalars made Python), or for a
   repr over `_BIG` characters, "#sha256:" + a digest of a canonical form (so equal dicts/sets with different
-  orders agree, and huge ints are never converted to decimal); float sequences are always sent in full
-  because they are compared with a tolerance.
+  orders agree, [2, 3] and [2.0, 3.0] agree as == says, and huge ints are never converted to decimal); float
+  sequences are always sent in full because they are compared with a tolerance.
 - `_SEGMENTS` is a list of [count, budget_s]: consecutive inputs (base, then plus) sharing a total time budget
   (evalplus: min(60 s, sum of limits) per test set); running out of it is a "timeout" on the current input;
 - it stops at the first "error" or "timeout" (evalplus's fast check), so the list may be shorter than the inputs;
 - the result is `{"load_error": str | None, "records": [...]}` (load_error: the solution itself did not run).
 """
 
+import array
 import base64
 import hashlib
 import json
@@ -31,6 +33,7 @@ import sys
 import time
 
 _BIG = 4096
+_INT_DIGITS = 640  # the smallest int-to-str digit limit Python allows
 _WALL_FACTOR = 5.0  # wall-clock guard per input: this many times its CPU-time limit (plus 1 s)
 
 
@@ -82,41 +85,77 @@ def _floats(value):
 
 
 # Reprs without these can only hold ints, strings, None, lists and tuples, whose repr is canonical.
+_NUMBER_TYPES = {int, float}
+_EXACT = 2**53  # ints below this are exactly representable as doubles
 _MARKERS = ("{", ".", "e+", "e-", "inf", "nan", "True", "False", "np.", "numpy")
 
 
+def _pack_numbers(value):
+    """A flat sequence of ints and floats as raw doubles, so that [2, 3] and [2.0, 3.0] agree as == says; None
+    when an int is too large to be a double exactly."""
+    ints = value if float not in set(map(type, value)) else [v for v in value if type(v) is int]
+    if ints and (max(ints) >= _EXACT or min(ints) <= -_EXACT):
+        return None
+    return (b"L" if isinstance(value, list) else b"T") + array.array("d", value).tobytes()
+
+
 def _feed(hasher, value):
-    """Hash a large value without building its whole repr: long sequences in chunks of 256 elements; a chunk
-    whose repr could depend on order or spelling (sets, dicts, floats, bools) goes through `_canon`."""
+    """Hash a large value without building its whole repr: long sequences in chunks of 256 elements; a flat chunk
+    of numbers as raw doubles; strings and other chunks by repr, unless the repr could depend on order or
+    spelling (sets, dicts, floats, bools), then through `_canon`."""
     if isinstance(value, list | tuple) and len(value) > 256:
         hasher.update(b"[" if isinstance(value, list) else b"(")
         for start in range(0, len(value), 256):
             _feed(hasher, value[start : start + 256])
         hasher.update(b"]")
         return
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long for decimal conversion
+    if isinstance(value, str | bytes):
+        text = repr(value)  # canonical already
+    elif isinstance(value, list | tuple) and set(map(type, value)) <= _NUMBER_TYPES:
+        packed = _pack_numbers(value)
+        if packed is not None:
+            hasher.update(packed)
+            return
         text = None
-    if text is None or any(marker in text for marker in _MARKERS):
+    else:
+        text = _repr(value)
+        if text is not None and any(marker in text for marker in _MARKERS):
+            text = None
+    if text is None:
         text = repr(_canon(_plain(value)))
     hasher.update(text.encode("utf-8", "backslashreplace"))
 
 
+def _repr(value):
+    try:
+        return repr(value)
+    except ValueError:  # an int over the digit limit: hashed via hex instead (linear time)
+        return None
+
+
 def _encode(value):
-    """The repr of an output, or for a large one "#sha256:" + a digest (see module docstring)."""
-    if isinstance(value, list | tuple | dict | set | frozenset) and len(value) > _BIG and not _floats(value):
-        text = None
-    else:
-        try:
-            text = repr(value)  # default int-to-str limit: a huge int raises instead of taking quadratic time
-        except ValueError:
+    """The repr of an output, or for a large one "#sha256:" + a digest (see module docstring). Ints over
+    `_INT_DIGITS` digits are never turned into decimal (quadratic time): the repr fails fast and the digest path
+    writes them in hex."""
+    saved = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(_INT_DIGITS)
+    try:
+        if isinstance(value, list | tuple | dict | set | frozenset) and len(value) > _BIG and not _floats(value):
             text = None
-        if text is not None and ("np." in text or "numpy" in text):
-            value = _plain(value)
-            text = repr(value)
-        if text is not None and (len(text) <= _BIG or _floats(value)):
-            return text
+        else:
+            text = _repr(value)
+            if text is not None and ("np." in text or "numpy" in text):
+                value = _plain(value)
+                text = _repr(value)
+            if text is not None and (len(text) <= _BIG or _floats(value)):
+                return text
+        return digest(value)
+    finally:
+        sys.set_int_max_str_digits(saved)
+
+
+def digest(value):
+    """ "#sha256:" + the digest of a value's canonical form (also used by the parent on parsed float lists)."""
     hasher = hashlib.sha256()
     _feed(hasher, value)
     return "#sha256:" + hasher.hexdigest()

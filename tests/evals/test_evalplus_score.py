@@ -124,3 +124,25 @@ def test_all_canonical_solutions_pass(name, count, shared_data, scoring_executor
     failed = {p.problem_id: (v.reason, v.details) for p, v in zip(problems, verdicts) if not v.correct}
     assert len(problems) == count
     assert not failed
+
+
+def test_child_encoding_of_large_outputs_follows_equality():
+    """Large outputs travel as digests: values that are == must compare equal, others not."""
+    from azr_evals.score.child_calls import _encode
+    from azr_evals.score.evalplus_score import digests_equal
+
+    def same(a, b) -> bool:
+        x, y = _encode(a), _encode(b)
+        return x == y if not (x.startswith("#") or y.startswith("#")) else digests_equal(x, y)
+
+    n = 5000
+    assert same([2.0] * n, [2] * n) and same([2] * n, [2.0] * n) and not same([2.0] * n, [3] * n)
+    assert same([1, 2.0] * n, [1.0, 2] * n)
+    assert same(set(range(n)), set(reversed(range(n))))
+    assert same({i: str(i) for i in range(n)}, {i: str(i) for i in reversed(range(n))})
+    assert not same(list(range(n)), tuple(range(n)))
+    assert not same(["ab", "c"] * n, ["a", "bc"] * n)
+    big = 7 ** 20000  # far over the int-to-str digit limit: hashed via hex, never converted to decimal
+    assert same(big, 7 ** 20000) and not same(big, big + 1)
+    assert same([big, 1.0] * 300, [7 ** 20000, 1] * 300)
+    assert _encode([0.1, 0.2]) == "[0.1, 0.2]"  # small outputs travel as reprs
