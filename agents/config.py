@@ -196,13 +196,15 @@ def _micro_templates() -> str:
 
 PRESETS: dict[str, dict[str, Any]] = {
     "none": {},
-    # Minutes on a 2-core CPU: tiny batches, short responses, a much larger learning rate for a 1M model.
+    # Minutes on a 2-core CPU: tiny batches, short responses, a much larger learning rate for a 1M model, more
+    # solver tasks per proposal (buffer top-up), and the optional diversity term (docs/trainer.md, "Evidence").
     "cpu-micro": {
-        "model": "cpu-micro", "total_steps": 40, "batch_per_type": 8, "n_rollouts": 4, "seed_buffer_size": 16,
-        "seeding_max_rounds": 10, "max_new_tokens": 64, "num_references": 2, "induction_num_inputs": 6,
-        "max_prompt_chars": 1200, "template_dir": "<micro>", "lr": 5e-5, "mini_batch_size": 48,
-        "micro_batch_size": 48, "save_every": 5, "eval_every": 5, "eval_tasks": 64, "device": "cpu",
-        "generation_batch_size": 64, "threads": 2, "exec_timeout_s": 5.0, "memory_mb": 512,
+        "model": "cpu-micro", "total_steps": 60, "batch_per_type": 8, "solver_batch_per_type": 24, "n_rollouts": 4,
+        "seed_buffer_size": 16, "seeding_max_rounds": 10, "max_new_tokens": 64, "num_references": 2,
+        "induction_num_inputs": 6, "max_prompt_chars": 1200, "template_dir": "<micro>", "lr": 3e-4,
+        "entropy_coef": 0.001, "diversity_weight": 0.5, "mini_batch_size": 24, "micro_batch_size": 24,
+        "save_every": 5, "eval_every": 10, "eval_tasks": 128, "device": "cpu", "generation_batch_size": 64,
+        "threads": 2, "exec_timeout_s": 5.0, "memory_mb": 512,
     },
     # One 80 GB GPU (documented, not run here): vLLM rollouts sharing the GPU with the HF training model.
     "qwen2.5-coder-3b": {
