@@ -55,12 +55,29 @@ def collate(rows: list[Rollout], pad_id: int, device: torch.device) -> dict[str,
 
 
 def token_logprobs(model, input_ids: torch.Tensor, attention_mask: torch.Tensor, temperature: float = 1.0,
-                   with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """[B, L] log-probs of each token given its prefix (0 at position 0), and optionally [B, L] entropies."""
-    logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1].float() / temperature
-    logp = torch.log_softmax(logits, dim=-1).gather(-1, input_ids[:, 1:, None]).squeeze(-1)
-    zeros = torch.zeros_like(logp[:, :1])
-    entropy = None
-    if with_entropy:
-        entropy = torch.cat([zeros, entropy_from_logits(logits)], dim=1)
-    return torch.cat([zeros, logp], dim=1), entropy
+                   with_entropy: bool = False, chunk: int = 1024) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """[B, L] log-probs of each token given its prefix (0 at position 0), and optionally [B, L] entropies.
+
+    The vocabulary projection runs `chunk` positions at a time, so a 150k-token vocabulary over 8k positions
+    never materialises as one float32 [B, L, V] tensor (used where the model exposes its decoder and head
+    plainly; models with logit soft-capping take the plain full-logits path).
+    """
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    plain = head is not None and getattr(model.config, "final_logit_softcapping", None) is None
+    if plain:
+        hidden = model.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[:, :-1]
+    else:
+        all_logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1]
+    targets = input_ids[:, 1:]
+    logps, entropies = [], []
+    for start in range(0, targets.shape[1], chunk):
+        stop = start + chunk
+        logits = (head(hidden[:, start:stop]) if plain else all_logits[:, start:stop]).float() / temperature
+        lse = torch.logsumexp(logits, dim=-1)
+        logps.append(logits.gather(-1, targets[:, start:stop, None]).squeeze(-1) - lse)
+        if with_entropy:
+            entropies.append(entropy_from_logits(logits))
+    zeros = torch.zeros_like(input_ids[:, :1], dtype=torch.float32)
+    logp = torch.cat([zeros, *logps], dim=1)
+    entropy = torch.cat([zeros, *entropies], dim=1) if with_entropy else None
+    return logp, entropy

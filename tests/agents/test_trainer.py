@@ -93,3 +93,15 @@ def test_sigkill_mid_run_then_resume_matches_an_uninterrupted_run(micro_dir, tmp
     proc.wait()
     main(tiny_config(micro_dir, killed, total_steps=3, report=False))
     assert stable_rows(killed) == stable_rows(tmp_path / "ref")
+
+
+def test_chunked_token_logprobs_equal_a_full_forward(hf_agent):
+    model = hf_agent.model
+    ids = torch.randint(0, 250, (2, 23))
+    attn = torch.ones_like(ids)
+    logp, entropy = token_logprobs(model, ids, attn, 0.7, with_entropy=True, chunk=5)
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=attn).logits[:, :-1].float() / 0.7
+    expected = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).squeeze(-1)
+    assert torch.allclose(logp[:, 1:], expected, atol=1e-5) and logp[:, 0].abs().sum() == 0
+    assert entropy.shape == logp.shape and (entropy[:, 1:] > 0).all()
