@@ -140,12 +140,24 @@ def build_micro_model(out_dir: str | Path, config: MicroModelConfig | None = Non
 
 def micro_model_path(cache_dir: str | Path | None = None, *, build: bool = True) -> Path:
     """The cached pretrained micro model folder; runs the `pretrain-micro` recipe on first use if `build`."""
+    import fcntl
+
     path = Path(cache_dir or default_cache_dir()) / "cpu-micro"
-    if (path / "azr_micro.json").exists() and json.loads((path / "azr_micro.json").read_text()).get("pretrained"):
+
+    def ready() -> bool:
+        info = path / "azr_micro.json"
+        return info.exists() and bool(json.loads(info.read_text()).get("pretrained"))
+
+    if ready():
         return path
     if not build:
         raise ConfigError(f"no pretrained micro model at {path}: run `azr pretrain-micro` first")
     from azr_agents.pretrain import PretrainConfig, pretrain_micro
 
-    pretrain_micro(PretrainConfig(out_dir=str(path)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / "cpu-micro.lock", "w") as lock:  # one builder; others wait and reuse its result
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready():
+            print(f"building the cpu-micro model in {path} (first use, a few CPU minutes)", flush=True)
+            pretrain_micro(PretrainConfig(out_dir=str(path)), log=lambda s: print(s, flush=True))
     return path
