@@ -40,6 +40,7 @@ from azr_env.executor import ExecutionResult, Executor
 
 _HARNESS = (Path(__file__).with_name("child_calls.py")).read_text()
 REFERENCE_VERSION = 3  # bump when the harness's output encoding changes (invalidates cached references)
+_FLOAT_STARTS = frozenset("-0123456789.[(in")
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,8 @@ def _reference_from(problem: Problem, result: ExecutionResult) -> Reference:
     for index, (status, output, seconds) in enumerate(doc["records"]):
         if status == "ok":
             outputs[index], times[index] = output, seconds
-    floats = [o is not None and not o.startswith("#") and _is_floats(parse_literal(o)) for o in outputs]
+    # only reprs that can start a float or a sequence of floats are parsed (most outputs are not)
+    floats = [o is not None and o[:1] in _FLOAT_STARTS and _is_floats(parse_literal(o)) for o in outputs]
     return Reference(outputs, times, floats, len(problem.meta["base_input"]))
 
 
