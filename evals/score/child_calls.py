@@ -26,6 +26,8 @@ Contract (keep it self-contained: standard library only, nothing from azr_*):
 import array
 import base64
 import hashlib
+import io
+import itertools
 import json
 import pickle
 import signal
@@ -86,6 +88,8 @@ def _floats(value):
 
 # Reprs without these can only hold ints, strings, None, lists and tuples, whose repr is canonical.
 _NUMBER_TYPES = {int, float}
+_PLAIN_LEAVES = {str, int, type(None)}
+_SEQUENCES = {list, tuple}
 _EXACT = 2**53  # ints below this are exactly representable as doubles
 _MARKERS = ("{", ".", "e+", "e-", "inf", "nan", "True", "False", "np.", "numpy")
 
@@ -99,10 +103,27 @@ def _pack_numbers(value):
     return (b"L" if isinstance(value, list) else b"T") + array.array("d", value).tobytes()
 
 
+def _plain_structure(value):
+    """Elements are str/int/None, or lists/tuples of those: such values are equal exactly when their reprs are."""
+    kinds = set(map(type, value))
+    if kinds <= _PLAIN_LEAVES:
+        return True
+    return kinds <= _SEQUENCES and set(map(type, itertools.chain.from_iterable(value))) <= _PLAIN_LEAVES
+
+
+def _fast_pickle(value):
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=4)
+    pickler.fast = True  # no memo: the bytes depend on the values only, not on which objects are shared
+    pickler.dump(value)
+    return b"P" + buffer.getvalue()
+
+
 def _feed(hasher, value):
     """Hash a large value without building its whole repr: long sequences in chunks of 256 elements; a flat chunk
-    of numbers as raw doubles; strings and other chunks by repr, unless the repr could depend on order or
-    spelling (sets, dicts, floats, bools), then through `_canon`."""
+    of numbers as raw doubles; chunks of strings/ints/None (one nesting level) pickled; other chunks by repr,
+    unless the repr could depend on order or spelling (sets, dicts, floats, bools), then through `_canon`.
+    Known limit: a nested int/float spelling difference ([(1, 2)] vs [(1.0, 2.0)]) is not equal here."""
     if isinstance(value, list | tuple) and len(value) > 256:
         hasher.update(b"[" if isinstance(value, list) else b"(")
         for start in range(0, len(value), 256):
@@ -117,6 +138,9 @@ def _feed(hasher, value):
             hasher.update(packed)
             return
         text = None
+    elif isinstance(value, list | tuple) and _plain_structure(value):
+        hasher.update(_fast_pickle(value))  # strings, ints, None (one nesting level): pickling is canonical, fast
+        return
     else:
         text = _repr(value)
         if text is not None and any(marker in text for marker in _MARKERS):
