@@ -39,7 +39,7 @@ from azr_evals.types import Problem, Verdict
 from azr_env.executor import ExecutionResult, Executor
 
 _HARNESS = (Path(__file__).with_name("child_calls.py")).read_text()
-REFERENCE_VERSION = 3  # bump when the harness's output encoding changes (invalidates cached references)
+REFERENCE_VERSION = 4  # bump when the harness's output encoding changes (invalidates cached references)
 _FLOAT_STARTS = frozenset("-0123456789.[(in")
 
 
