@@ -38,7 +38,7 @@ class PretrainConfig:
     """Size of the micro model."""
     max_steps: int = 1500
     """Optimizer steps at most."""
-    max_minutes: float = 4.0
+    max_minutes: float = 5.0
     """Wall-clock budget; training stops at whichever of max_steps / max_minutes comes first."""
     batch_size: int = 32
     """Transcripts per step."""
@@ -48,7 +48,7 @@ class PretrainConfig:
     """Linear warm-up steps."""
     weight_decay: float = 0.01
     """AdamW weight decay."""
-    mix: tuple[float, ...] = (0.3, 0.2, 0.15, 0.12, 0.12, 0.11)
+    mix: tuple[float, ...] = (0.4, 0.15, 0.1, 0.12, 0.12, 0.11)
     """Share of transcripts per (role, type) in ROLE_TYPES order: solve ded/abd/ind, propose ded/abd/ind."""
     generator_share: float = 0.5
     """Share of tasks drawn from the procedural generator (easiest settings); the rest: the micro curriculum."""

@@ -14,7 +14,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", default=None, help="output folder (default: <cache>/cpu-micro)")
     p.add_argument("--cache-dir", default=None, help="cache folder (default $AZR_CACHE_DIR or ~/.cache/azr-env)")
-    p.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget (default 4)")
+    p.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget in minutes (default 5)")
     p.add_argument("--max-steps", type=int, default=None, help="optimizer steps at most (default 1500)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 2)")
     p.add_argument("--seed", type=int, default=None, help="seed (default 0)")

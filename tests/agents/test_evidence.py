@@ -1,6 +1,6 @@
 """Evidence that self-play learns (issue 4): a short cpu-micro TRR++ run with the pretrained micro model.
 
-Slow: builds cpu-micro on first use (about 4 CPU minutes, cached) and runs 30 self-play steps (about 3 minutes
+Slow: builds cpu-micro on first use (about 5 CPU minutes, cached) and runs 30 self-play steps (about 3 minutes
 on 2 free cores). Asserts what held in every run we measured (docs/trainer.md, "Evidence"): the proposer's
 validity rises, the solver's accuracy on the step's tasks rises, and held-out deduction accuracy does not fall.
 """
