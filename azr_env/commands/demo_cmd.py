@@ -1,6 +1,9 @@
 """`azr demo`: the main job on CPU defaults (what `make demo` runs).
 
-Runs the sandboxed executor on a handful of hostile programs and then the executor benchmark.
+1. The sandboxed executor meets a few hostile programs (each contained, with its status).
+2. A short AZR self-play run with the `cpu-micro` preset: live progress, then the report (PNG plots + HTML).
+   The tiny model is built on first use (a few CPU minutes, cached in ~/.cache/azr-env).
+`--bench` adds the executor benchmark table.
 """
 
 from __future__ import annotations
@@ -20,20 +23,33 @@ HOSTILE_PROGRAMS = [
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("demo", help="run the CPU demo (what `make demo` runs)")
-    parser.add_argument("--quick", action="store_true", help="fewer benchmark rounds")
+    parser = subparsers.add_parser("demo", help="run the CPU demo (what `make demo` runs)",
+                                   description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=8, help="self-play steps (default 8)")
+    parser.add_argument("--run-dir", default="runs/demo", help="run folder of the self-play part (default runs/demo)")
+    parser.add_argument("--bench", action="store_true", help="also print the executor benchmark table")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from azr_env.benchmarking import executor_bench
     from azr_env.executor import Executor
 
     with Executor(workers=2, timeout_s=2.0, memory_mb=512) as ex:
-        print(f"Sandboxed executor ({ex.isolation} isolation): hostile programs\n")
+        print(f"1. Sandboxed executor ({ex.isolation} isolation) against hostile programs\n")
         results = ex.run_many([(program, expression) for _, program, expression in HOSTILE_PROGRAMS])
         for (name, _, _), result in zip(HOSTILE_PROGRAMS, results):
             detail = result.value_repr if result.ok else result.error
             print(f"  {name:18} -> {result.status:12} {detail or ''}"[:110])
-    print("\nExecutor benchmark (programs/s, higher is better)\n")
-    return executor_bench.main(["--rounds", "1" if args.quick else "3"])
+
+    print(f"\n2. AZR self-play, cpu-micro preset, {args.steps} steps, run folder {args.run_dir}\n", flush=True)
+    from azr_agents.config import load_config
+    from azr_agents.trainer import main as selfplay
+
+    selfplay(load_config("cpu-micro", None, {"run_dir": args.run_dir, "total_steps": args.steps}))
+
+    if args.bench:
+        from azr_env.benchmarking import executor_bench
+
+        print("\n3. Executor benchmark (programs/s, higher is better)\n")
+        return executor_bench.main(["--rounds", "1"])
+    return 0
