@@ -329,6 +329,11 @@ def _verdict(problem: Problem, solution: str, ref: Reference, result: ExecutionR
             status[which] = "fail" if status[which] == "pass" else status[which]
             break
         state, output, _ = records[index]
+        if state == "ok" and output == ref.outputs[index] and "nan" not in output:
+            # the canonical output itself passes every oracle; only evalplus's sticky float atol needs updating
+            if atol[which] == 0 and ref.floats[index]:
+                atol[which] = 1e-6
+            continue
         if state == "ok":
             ok, atol[which] = _matches(problem, inputs[index], ref.outputs[index], output, atol[which],
                                        ref.floats[index])
