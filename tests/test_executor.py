@@ -168,3 +168,15 @@ def test_bad_run_arguments(executor):
 def test_oversized_and_null_byte_programs_are_errors_not_exceptions(executor):
     assert executor.run("x = 1\n" * 200_000, "x").status == "error"
     assert executor.run("x = '\x00'", "x").status == "error"
+
+
+@pytest.mark.timeout(60)
+def test_large_requests_and_replies_do_not_deadlock_the_pipelined_workers():
+    # Requests and replies both larger than a pipe buffer: a request queued behind another while the worker writes
+    # a large reply used to block both sides forever.
+    big = "x" * 300_000
+    jobs = [(f"data = {big!r} + {str(i)!r}", "data") for i in range(6)]
+    with Executor(workers=1, value_cap=1_000_000) as ex:
+        results = ex.run_many(jobs)
+    assert [r.value_repr[-2:] for r in results] == [f"{i}'" for i in range(6)]
+    assert all(len(r.value_repr) == 300_003 for r in results)

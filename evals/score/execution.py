@@ -19,20 +19,8 @@ from azr_env.executor import ExecutionResult, Executor
 
 def make_executor(workers: int = 2, memory_mb: int = 4096, timeout_s: float = 60.0) -> Executor:
     """An executor for scoring: caps sized for per-input records (the worker protocol allows 32 MB replies)."""
-    import azr_env.executor as executor_module
-
-    # Our requests (inputs) and replies (one record per input) both exceed a pipe buffer; with two requests in
-    # flight per worker, the worker blocks writing reply A while the dispatcher blocks writing request B. One in
-    # flight avoids that deadlock (costs a fork's latency per job, not throughput).
-    saved = getattr(executor_module, "PIPELINE_DEPTH", None)
-    if saved is not None:
-        executor_module.PIPELINE_DEPTH = 1
-    try:
-        return Executor(workers=workers, timeout_s=timeout_s, memory_mb=memory_mb, value_cap=30 * 1024 * 1024,
-                        max_program_chars=16 * 1024 * 1024, stdout_cap=2048)
-    finally:
-        if saved is not None:
-            executor_module.PIPELINE_DEPTH = saved
+    return Executor(workers=workers, timeout_s=timeout_s, memory_mb=memory_mb, value_cap=30 * 1024 * 1024,
+                    max_program_chars=16 * 1024 * 1024, stdout_cap=2048)
 
 
 def run_jobs(executor: Executor, jobs: Sequence[tuple[str, str, float]], *, desc: str = "scoring",
