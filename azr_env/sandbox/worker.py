@@ -202,7 +202,8 @@ class Lane(threading.Thread):
                 if job is STOP:
                     stopping = True
                     break
-                if not job.future.set_running_or_notify_cancel():
+                # a requeued job (its worker failed before running it) is already marked running
+                if not (job.future.running() or job.future.set_running_or_notify_cancel()):
                     continue
                 while self.inflight and len(job.data) > PIPELINE_MAX_BYTES:
                     self._receive_head()  # a large request waits until the worker's pipe is empty

@@ -338,3 +338,16 @@ def test_fallback_mode_still_blocks_the_common_escapes(fallback, program, status
     assert result.status == status, result
     assert not Path("/tmp/azr-pwned-fallback").exists()
     assert fallback.run("", "'next'").value_repr == "'next'"
+
+
+def test_requests_queued_behind_a_failed_worker_run_elsewhere():
+    with Executor(workers=1, timeout_s=5.0) as ex:
+        ex.run("", "0")
+        pending = [ex._submit("import time\ntime.sleep(1)", "'slow'", None, False),
+                   ex._submit("", "'queued behind'", None, False)]
+        time.sleep(0.3)  # the first runs, the second waits in the worker's pipe
+        os.killpg(ex._workers[0].pid, signal.SIGKILL)
+        first, second = (future.result(timeout=20) for future in pending)
+        assert first.status == "crashed"  # only the program in flight fails
+        assert second.value_repr == "'queued behind'"  # it never ran, so it is run again on the new worker
+        assert_still_healthy(ex)
