@@ -7,6 +7,7 @@ behind, and that the next program still runs correctly on the same executor.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import signal
 import time
@@ -297,7 +298,8 @@ def test_wedged_worker_fails_its_program_and_is_replaced(monkeypatch):
     with Executor(workers=1, timeout_s=0.5) as ex:
         assert ex.run("", "1").value_repr == "1"
         for pid in _descendants([ex._workers[0].pid]):  # a worker that stops answering (bwrap and zygote)
-            os.kill(pid, signal.SIGSTOP)
+            with contextlib.suppress(ProcessLookupError):  # a reaped child may vanish meanwhile
+                os.kill(pid, signal.SIGSTOP)
         result = ex.run("", "2")
         assert result.status == "crashed" and "worker" in result.error
         assert ex.run("", "3").value_repr == "3"
