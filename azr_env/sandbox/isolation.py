@@ -11,6 +11,7 @@ program that reaches the kernel through ctypes.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -108,9 +109,7 @@ def interpreter() -> str:
     return os.path.realpath(sys.executable)
 
 
-def build_worker(mode: str, *, slot: int, hash_seed: int, config: dict, debug: bool = False) -> WorkerSpec:
-    import json
-
+def build_worker(mode: str, *, slot: int, hash_seed: int, config: dict) -> WorkerSpec:
     is_root = os.geteuid() == 0
     uid = CHILD_UID_BASE + (os.getpid() % 500) * 8 + slot % 8 if is_root else None
     env = {"PYTHONHASHSEED": str(hash_seed), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",

@@ -90,11 +90,6 @@ class Worker:
             self._failed()
             raise WorkerFailure(str(exc) or type(exc).__name__) from exc
 
-    def execute(self, request: dict, deadline_s: float) -> dict:
-        """Send one request and wait for its reply (no pipelining)."""
-        self.send(encode_request(request))
-        return self.receive(deadline_s)
-
     def _failed(self) -> None:
         self.restarts += 1
         self.stop()
