@@ -43,7 +43,16 @@ class SelfPlayConfig:
     model: str = "cpu-micro"
     """"cpu-micro" (built and cached on first use) or a local HF model folder; never downloaded."""
     rollout_backend: str = "hf"
-    """"hf" (the training model generates) or "vllm" (GPU; weights pushed to vLLM after each update)."""
+    """"hf" (the training model generates), "vllm" (GPU; weights pushed to vLLM after each update) or "http" (an
+    OpenAI-compatible server at rollout_url samples; the local copy of `model` is trained)."""
+    rollout_url: str | None = None
+    """rollout_backend "http": the server root including /v1, e.g. http://127.0.0.1:8000/v1 (required)."""
+    rollout_model: str | None = None
+    """rollout_backend "http": the model name sent to the server (default: the first model its GET /v1/models lists)."""
+    weight_sync: str = "reload"
+    """rollout_backend "http": "reload" (after each update save the weights to run_dir/rollout_weights and POST
+    them to the server's /update_weights_from_disk, as SGLang and `azr serve` offer) or "none" (the server keeps its
+    weights: off-policy sampling from a frozen model)."""
     device: str = "auto"
     """"auto", "cpu", "cuda", "cuda:N"."""
     dtype: str = "auto"
@@ -140,8 +149,17 @@ class SelfPlayConfig:
         bad = [t for t in self.task_types if t not in TASK_TYPES]
         if bad or not self.task_types:
             raise ConfigError(f"task_types={self.task_types}: choose among {TASK_TYPES}")
-        if self.rollout_backend not in ("hf", "vllm"):
-            raise ConfigError(f"rollout_backend={self.rollout_backend!r}: choose 'hf' or 'vllm'")
+        if self.rollout_backend not in ("hf", "vllm", "http"):
+            raise ConfigError(f"rollout_backend={self.rollout_backend!r}: choose 'hf', 'vllm' or 'http'")
+        if self.weight_sync not in ("reload", "none"):
+            raise ConfigError(f"weight_sync={self.weight_sync!r}: choose 'reload' or 'none'")
+        if self.rollout_backend == "http":
+            url = (self.rollout_url or "").rstrip("/")
+            if not url:
+                raise ConfigError("rollout_url is required with rollout_backend='http', e.g. http://127.0.0.1:8000/v1")
+            if not url.startswith(("http://", "https://")) or not url.endswith("/v1"):
+                raise ConfigError(f"rollout_url={self.rollout_url!r}: give the server root including /v1, "
+                                  "e.g. http://127.0.0.1:8000/v1")
         if self.estimator not in ("trr++", "reinforce++", "grpo"):
             raise ConfigError(f"estimator={self.estimator!r}: choose 'trr++', 'reinforce++' or 'grpo'")
         if self.buffer_policy not in ("keep_first", "evict_oldest"):

@@ -26,6 +26,17 @@ class Rollout:
     """Prompt index (GRPO groups samples by it)."""
 
 
+def response_ids_from_text(tokenizer, text: str, finish_reason: str | None) -> list[int]:
+    """Token ids of a response that came back as text only: its tokens, then EOS unless it was cut at the length
+    limit (the sampler ended it with EOS, and the policy must learn to stop; the trainer uses no stop strings).
+
+    Exact when the tokenizer re-encodes the decoded text into the sampled tokens; a BPE tokenizer may split it
+    differently, or a byte model's invalid UTF-8 may decode to U+FFFD, and then the update trains on these ids.
+    """
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    return ids if finish_reason == "length" else [*ids, tokenizer.eos_token_id]
+
+
 def rollout_from_generation(gen, role: str, task_type: str, reward: float, tokenizer, prompt: str,
                             max_new_tokens: int, group: int = 0) -> Rollout:
     """Use the backend's token ids; re-tokenise the text when a backend gives none (HTTP, callables)."""
@@ -34,7 +45,7 @@ def rollout_from_generation(gen, role: str, task_type: str, reward: float, token
         prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     response_ids = gen.token_ids
     if response_ids is None:
-        response_ids = tokenizer(gen.text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+        response_ids = response_ids_from_text(tokenizer, gen.text, gen.finish_reason)
     return Rollout(role, task_type, list(prompt_ids), list(response_ids)[:max_new_tokens], float(reward), group)
 
 

@@ -2,8 +2,9 @@
 
 Why: the HTTP client agent is tested against a real server on loopback, and any OpenAI-speaking tool can use a
 model trained here. Endpoints: `GET /v1/models`, `POST /v1/completions`, `POST /v1/chat/completions` (the
-tokenizer's chat template is applied). Concurrent requests are batched: a single worker thread takes all
-requests queued within `batch_window_s` that share sampling options and generates them in one call.
+tokenizer's chat template is applied), and `POST /update_weights_from_disk` (SGLang's endpoint and body, so the
+trainer's `rollout_backend: http` can push new weights). Concurrent requests are batched: a single worker thread
+takes all requests queued within `batch_window_s` that share sampling options and generates them in one call.
 Not implemented: streaming, `echo`, `best_of`, tools, more than 1 top log-prob.
 """
 
@@ -17,6 +18,7 @@ import uuid
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from azr_agents.base import Generation
@@ -41,6 +43,11 @@ class CompletionRequest(Sampling):
 class ChatRequest(Sampling):
     messages: list[dict[str, Any]]
 
+class WeightsRequest(BaseModel):
+    """SGLang's /update_weights_from_disk body; its other fields (e.g. load_format) are accepted and ignored."""
+
+    model_path: str
+
 
 @dataclass
 class _Request:
@@ -50,10 +57,14 @@ class _Request:
 
 
 class BatchingWorker:
-    """One thread owns the model; requests with equal sampling options are generated together."""
+    """One thread owns the model; requests with equal sampling options are generated together.
+
+    `lock` is held while a batch generates, so a weight swap taking it lands between batches.
+    """
 
     def __init__(self, agent: Any, batch_window_s: float = 0.01, max_batch_prompts: int = 64):
         self.agent, self.window, self.max_prompts = agent, batch_window_s, max_batch_prompts
+        self.lock = threading.Lock()
         self.queue: queue.Queue[_Request | None] = queue.Queue()
         self.thread = threading.Thread(target=self._loop, name="azr-serve-worker", daemon=True)
         self.thread.start()
@@ -87,7 +98,8 @@ class BatchingWorker:
     def _run(self, group: list[_Request]) -> None:
         options = {k: (list(v) if isinstance(v, tuple) else v) for k, v in group[0].options}
         try:
-            results = self.agent.generate([p for r in group for p in r.prompts], **options)
+            with self.lock:
+                results = self.agent.generate([p for r in group for p in r.prompts], **options)
         except Exception as exc:  # noqa: BLE001 - reported to each waiting request as an HTTP 500
             for r in group:
                 r.future.set_exception(exc)
@@ -102,9 +114,33 @@ def _freeze(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
 
 
+def load_weights_from_disk(model: Any, lock: threading.Lock, path: str) -> None:
+    """Copy the weights saved in folder `path` into the served `model` in place (same architecture required).
+
+    The folder is read and checked without the lock (serving goes on); only the copy holds it, between batches.
+    Raises ValueError with the reason, leaving the old weights in place.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    if not Path(path).is_dir():
+        raise ValueError(f"model_path {path!r} is not a folder on the server's machine")
+    try:
+        loaded = AutoModelForCausalLM.from_pretrained(path, dtype=next(model.parameters()).dtype)
+    except Exception as exc:  # any load failure means a bad folder: reported to the client
+        raise ValueError(f"cannot load a model from {path!r}: {type(exc).__name__}: {exc}") from exc
+    state, current = loaded.state_dict(), model.state_dict()
+    bad = sorted(set(state) ^ set(current)) or [k for k in current if current[k].shape != state[k].shape]
+    if bad:
+        raise ValueError(f"the model in {path!r} does not match the served architecture (e.g. {bad[0]!r})")
+    with lock, torch.no_grad():
+        model.load_state_dict(state)
+
+
 def create_app(agent: Any, model_name: str, *, batch_window_s: float = 0.01, max_batch_prompts: int = 64):
     """The FastAPI app serving `agent` (an HFAgent with `chat_template=False`) under `model_name`."""
     from fastapi import FastAPI, HTTPException
+    from fastapi.responses import JSONResponse
 
     worker = BatchingWorker(agent, batch_window_s, max_batch_prompts)
 
@@ -166,5 +202,14 @@ def create_app(agent: Any, model_name: str, *, batch_window_s: float = 0.01, max
         n_prompt = len(gens[0].prompt_token_ids or []) if gens else 0
         return {"id": f"chatcmpl-{uuid.uuid4().hex}", "object": "chat.completion", "created": int(time.time()),
                 "model": model_name, "choices": choices, "usage": usage([(n_prompt, gens)])}
+
+    @app.post("/update_weights_from_disk")
+    async def update_weights_from_disk(req: WeightsRequest) -> Any:
+        """Load new weights from a folder on this machine (SGLang's endpoint); requests in flight finish first."""
+        try:
+            await asyncio.to_thread(load_weights_from_disk, agent.model, worker.lock, req.model_path)
+        except ValueError as exc:
+            return JSONResponse({"success": False, "message": str(exc)}, status_code=400)
+        return {"success": True, "message": f"loaded the weights in {req.model_path}"}
 
     return app

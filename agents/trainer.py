@@ -29,6 +29,7 @@ from azr_agents.checkpoint import (
     truncate_jsonl,
 )
 from azr_agents.config import SelfPlayConfig, to_yaml
+from azr_agents.http_rollouts import HTTPRollouts
 from azr_agents.policy import Rollout, collate, rollout_from_generation, token_logprobs
 from azr_agents.progress import Progress
 from azr_agents.tracking import Tracker
@@ -62,14 +63,31 @@ def load_policy(config: SelfPlayConfig, start_from: Path | None):
     return agent
 
 
-def rollout_agent(config: SelfPlayConfig, policy):
-    """Who samples: the policy itself (HF) or a vLLM engine on the same GPU that receives the new weights."""
+def rollout_agent(config: SelfPlayConfig, policy, run_dir: Path):
+    """Who samples: the policy itself (HF), a vLLM engine on the same GPU, or an OpenAI-compatible server (HTTP)."""
     if config.rollout_backend == "hf":
         return policy
+    if config.rollout_backend == "http":
+        agent = HTTPRollouts(config.rollout_url, config.rollout_model, policy, run_dir / "rollout_weights",
+                             weight_sync=config.weight_sync)
+        # The server may have started from other weights, or this run resumes: serve ours before the first rollout.
+        agent.sync(policy.model, policy.tokenizer)
+        return agent
     from azr_agents.vllm_backend import VLLMAgent
 
     return VLLMAgent(str(policy.model.name_or_path), chat_template=config.chat_template,
                      gpu_memory_utilization=0.4, dtype="bfloat16")
+
+
+def sync_rollout_weights(agent, policy) -> None:
+    """After an update, make the sampler use the new weights: the HF policy already does; vLLM gets them copied in
+    process; an HTTP server reloads them from disk (or keeps its own with weight_sync "none": off-policy)."""
+    if agent is policy:
+        return
+    if isinstance(agent, HTTPRollouts):
+        agent.sync(policy.model, policy.tokenizer)
+    else:
+        agent.load_weights(policy.model.named_parameters())
 
 
 def sample(agent, prompts: list[str], config: SelfPlayConfig, seed: int, n: int = 1, temperature: float | None = None):
@@ -304,7 +322,7 @@ def main(config: SelfPlayConfig) -> dict[str, float]:
     if resume_from is not None:
         optimizer.load_state_dict(torch.load(resume_from / "optimizer.pt", weights_only=False))
         np_rng.bit_generator.state = restore_rng(resume_from)
-    agent = rollout_agent(config, policy)
+    agent = rollout_agent(config, policy, run_dir)
     round_config = RoundConfig(task=config.task_config(), workers=config.workers, memory_mb=config.memory_mb,
                                rewards=RewardConfig(zero_learnability_reward=config.zero_learnability_reward),
                                n_rollouts=config.n_rollouts, rollout_temperature=config.temperature,
@@ -331,8 +349,7 @@ def main(config: SelfPlayConfig) -> dict[str, float]:
             rows, metrics, examples = play_step(config, referee, buffers, agent, tokenizer, np_rng, step)
             t_update = time.monotonic()
             metrics |= ppo_update(config, model, optimizer, rows, device)
-            if agent is not policy:
-                agent.load_weights(model.named_parameters())
+            sync_rollout_weights(agent, policy)
             metrics["time/update_s"] = time.monotonic() - t_update
             train_tokens = sum(len(r.prompt_ids) + len(r.response_ids) for r in rows)
             metrics["perf/train_tokens_per_s"] = train_tokens / max(metrics["time/update_s"], 1e-9)
@@ -345,6 +362,8 @@ def main(config: SelfPlayConfig) -> dict[str, float]:
             progress.update(step + 1, last)
             if (step + 1) % config.save_every == 0 or step + 1 == config.total_steps:
                 save_checkpoint(ckpt_root, step, model, tokenizer, optimizer, np_rng, {"metrics": metrics}, buffer_dir)
+    if isinstance(agent, HTTPRollouts):
+        agent.close()
     progress.close()
     tracker.close()
     if config.report:
