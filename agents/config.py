@@ -41,7 +41,8 @@ class SelfPlayConfig:
     """torch CPU threads (0: torch's default)."""
     # ---- model --------------------------------------------------------------------------------------------
     model: str = "cpu-micro"
-    """"cpu-micro" (built and cached on first use) or a local HF model folder; never downloaded."""
+    """"cpu-micro" (built and cached on first use), "cpu-micro-habit" (cpu-micro with a planted answer habit: the
+    positive control of the learning evidence) or a local HF model folder; never downloaded."""
     rollout_backend: str = "hf"
     """"hf" (the training model generates), "vllm" (GPU; weights pushed to vLLM after each update) or "http" (an
     OpenAI-compatible server at rollout_url samples; the local copy of `model` is trained)."""

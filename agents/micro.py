@@ -140,9 +140,35 @@ def build_micro_model(out_dir: str | Path, config: MicroModelConfig | None = Non
 
 def micro_model_path(cache_dir: str | Path | None = None, *, build: bool = True) -> Path:
     """The cached pretrained micro model folder; runs the `pretrain-micro` recipe on first use if `build`."""
+    from azr_agents.pretrain import PretrainConfig
+
+    return _cached_model("cpu-micro", cache_dir, build, lambda out: PretrainConfig(out_dir=str(out)))
+
+
+HABIT_STEPS = 300
+"""Fine-tuning steps that give cpu-micro-habit its habit (step-bounded, so the result does not depend on speed)."""
+
+
+def habit_model_path(cache_dir: str | Path | None = None, *, build: bool = True) -> Path:
+    """`cpu-micro-habit`: cpu-micro fine-tuned so that half its solver answers are a habit (answer `0`).
+
+    The positive control of the learning evidence (docs/trainer.md): the habit is wrong on most tasks and the
+    right answers are still in the model, so a working self-play loop must raise held-out accuracy by
+    unlearning it from executor feedback alone. Built from the cached cpu-micro in about a CPU minute.
+    """
+    from azr_agents.pretrain import PretrainConfig
+
+    base = micro_model_path(cache_dir, build=build)
+    return _cached_model("cpu-micro-habit", cache_dir, build, lambda out: PretrainConfig(
+        out_dir=str(out), init_from=str(base), lazy_share=0.5, max_steps=HABIT_STEPS, max_minutes=60, lr=1e-3,
+        warmup_steps=0, seed=7))
+
+
+def _cached_model(name: str, cache_dir: str | Path | None, build: bool, recipe) -> Path:
+    """`<cache>/<name>`, trained by `pretrain_micro(recipe(path))` once (a file lock makes concurrent users wait)."""
     import fcntl
 
-    path = Path(cache_dir or default_cache_dir()) / "cpu-micro"
+    path = Path(cache_dir or default_cache_dir()) / name
 
     def ready() -> bool:
         info = path / "azr_micro.json"
@@ -151,13 +177,13 @@ def micro_model_path(cache_dir: str | Path | None = None, *, build: bool = True)
     if ready():
         return path
     if not build:
-        raise ConfigError(f"no pretrained micro model at {path}: run `azr pretrain-micro` first")
-    from azr_agents.pretrain import PretrainConfig, pretrain_micro
+        raise ConfigError(f"no pretrained {name} model at {path}: run `azr pretrain-micro` first")
+    from azr_agents.pretrain import pretrain_micro
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.parent / "cpu-micro.lock", "w") as lock:  # one builder; others wait and reuse its result
+    with open(path.parent / f"{name}.lock", "w") as lock:  # one builder; others wait and reuse its result
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not ready():
-            print(f"building the cpu-micro model in {path} (first use, a few CPU minutes)", flush=True)
-            pretrain_micro(PretrainConfig(out_dir=str(path)), log=lambda s: print(s, flush=True))
+            print(f"building the {name} model in {path} (first use, a few CPU minutes)", flush=True)
+            pretrain_micro(recipe(path), log=lambda s: print(s, flush=True))
     return path

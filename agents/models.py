@@ -1,6 +1,7 @@
 """Model names and agent construction shared by the CLI commands (`azr serve`, `azr selfplay`, evals).
 
-A model is either the name "cpu-micro" (the cached micro model, built on first use) or a local folder.
+A model is the name "cpu-micro" (the cached micro model, built on first use), "cpu-micro-habit" (its positive
+control for the learning evidence, docs/trainer.md) or a local folder.
 """
 
 from __future__ import annotations
@@ -14,14 +15,20 @@ BACKENDS = ("hf", "vllm", "openai", "random", "oracle")
 
 
 def resolve_model(model: str, cache_dir: str | None = None) -> Path:
-    """"cpu-micro" -> the cached pretrained micro model folder; anything else must be an existing folder."""
+    """"cpu-micro" / "cpu-micro-habit" -> the cached micro model folders; anything else must be a folder."""
     if model == "cpu-micro":
         from azr_agents.micro import micro_model_path
 
         return micro_model_path(cache_dir)
+    if model == "cpu-micro-habit":
+        from azr_agents.micro import habit_model_path
+
+        return habit_model_path(cache_dir)
     path = Path(model).expanduser()
     if not path.exists():
-        raise ConfigError(f"model {model!r} is neither 'cpu-micro' nor an existing folder (no hub downloads)")
+        raise ConfigError(
+            f"model {model!r} is neither 'cpu-micro', 'cpu-micro-habit' nor an existing folder (no hub downloads)"
+        )
     return path
 
 

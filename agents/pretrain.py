@@ -23,6 +23,7 @@ from azr_agents.micro_tasks import micro_task_config, micro_tasks
 from azr_agents.responses import propose_response, solve_response
 
 from azr_env.errors import ConfigError
+from azr_env.tasks.base import Task
 
 ROLE_TYPES = [("solve", "deduction"), ("solve", "abduction"), ("solve", "induction"),
               ("propose", "deduction"), ("propose", "abduction"), ("propose", "induction")]
@@ -56,6 +57,12 @@ class PretrainConfig:
     """Generated tasks per type in that pool (validated in the sandbox before training)."""
     vocab_size: int = 512
     """Byte-level BPE vocabulary learned from transcripts (digits stay single; 259 would be plain bytes)."""
+    lazy_share: float = 0.0
+    """Share of solver transcripts that answer with a plausible shortcut instead of the gold answer (see
+    `lazy_response`): a habit the pretrained model has and self-play must unlearn with only the executor as
+    truth. 0 trains on gold answers only."""
+    init_from: str | None = None
+    """Continue training this micro model folder (its tokenizer and weights) instead of a fresh model."""
     seed: int = 0
     """Seeds tasks, shuffling and initialisation."""
     threads: int = 2
@@ -64,6 +71,8 @@ class PretrainConfig:
     def __post_init__(self) -> None:
         if len(self.mix) != 6 or min(self.mix) < 0 or sum(self.mix) <= 0:
             raise ConfigError(f"mix={self.mix} needs 6 non-negative weights (solve ded/abd/ind, propose ded/abd/ind)")
+        if not 0 <= self.lazy_share < 1:
+            raise ConfigError(f"lazy_share={self.lazy_share} must be in [0, 1)")
         if not 0 <= self.generator_share <= 1:
             raise ConfigError(f"generator_share={self.generator_share} must be in [0, 1]")
         if self.max_steps < 1 or self.batch_size < 1 or self.max_minutes <= 0:
@@ -109,10 +118,20 @@ def easy_generator_config():
                            value_size=3)
 
 
-def transcript(role: str, task_type: str, rng: random.Random, config=None, draw: TaskMix | None = None
-               ) -> tuple[str, str]:
-    """(prompt, response) for one drawn task, exactly as the envs prompt and parse (cpu-micro templates)."""
-    from azr_env.tasks.base import Task
+def lazy_response(task) -> str:
+    """A well-formed answer by habit, no computation: `0` as the output (deduction) or the input
+    (abduction), `return 0` as the program (induction). Right only when the task happens to fit."""
+    if task.task_type == "induction":
+        return solve_response(Task("induction", "def f(a):\n    return 0", task.inputs, task.outputs))
+    return solve_response(Task(task.task_type, task.program, ("0",), ("0",)))
+
+
+def transcript(role: str, task_type: str, rng: random.Random, config=None, draw: TaskMix | None = None,
+               lazy_share: float = 0.0) -> tuple[str, str]:
+    """(prompt, response) for one drawn task, exactly as the envs prompt and parse (cpu-micro templates).
+
+    With `lazy_share`, that share of solver responses are `lazy_response` instead of the gold answer.
+    """
     from azr_env.tasks.registry import get_task_type
     from azr_env.tasks.templates import format_prompt
 
@@ -122,7 +141,7 @@ def transcript(role: str, task_type: str, rng: random.Random, config=None, draw:
     if role == "solve":
         task = draw(task_type, rng)
         prompt = kind.solver_prompt(task, cfg)
-        response = solve_response(task)
+        response = lazy_response(task) if lazy_share and rng.random() < lazy_share else solve_response(task)
     elif task_type == "induction":
         task = draw("induction", rng)
         shown = Task("deduction", task.program, task.inputs[:1], task.outputs[:1])
@@ -166,8 +185,11 @@ def pretrain_micro(config: PretrainConfig, *, log=print) -> Path:
     task_config = micro_task_config()
     pools = generator_pools(config.generator_pool, config.seed, task_config) if config.generator_share > 0 else {}
     draw = TaskMix(pools, config.generator_share, task_config.induction_num_inputs)
-    corpus = [text for _ in range(400) for rt in ROLE_TYPES for text in transcript(*rt, rng, task_config, draw)]
-    build_micro_model(staging, config.architecture, build_byte_tokenizer(corpus, config.vocab_size))
+    if config.init_from:
+        shutil.copytree(config.init_from, staging)
+    else:
+        corpus = [text for _ in range(400) for rt in ROLE_TYPES for text in transcript(*rt, rng, task_config, draw)]
+        build_micro_model(staging, config.architecture, build_byte_tokenizer(corpus, config.vocab_size))
     tokenizer = AutoTokenizer.from_pretrained(staging)
     model = AutoModelForCausalLM.from_pretrained(staging)
     model.train()
@@ -179,7 +201,8 @@ def pretrain_micro(config: PretrainConfig, *, log=print) -> Path:
         for group in optimizer.param_groups:
             group["lr"] = lr
         kinds = rng.choices(ROLE_TYPES, weights=config.mix, k=config.batch_size)
-        ids, mask, labels = _batch([transcript(r, t, rng, task_config, draw) for r, t in kinds], tokenizer)
+        ids, mask, labels = _batch([transcript(r, t, rng, task_config, draw, config.lazy_share) for r, t in kinds],
+                                   tokenizer)
         loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -191,7 +214,9 @@ def pretrain_micro(config: PretrainConfig, *, log=print) -> Path:
             log(f"pretrain-micro step {step} loss {sum(history[-50:]) / 50:.3f} lr {lr:.2e} "
                 f"{time.monotonic() - start:.0f}s")
     model.save_pretrained(staging)
-    info = {"architecture": asdict(config.architecture), "pretrained": True, "steps": step,
+    architecture = json.loads((staging / "azr_micro.json").read_text())["architecture"] if config.init_from \
+        else asdict(config.architecture)
+    info = {"architecture": architecture, "pretrained": True, "steps": step,
             "seconds": round(time.monotonic() - start, 1),
             "final_loss": sum(history[-50:]) / max(1, len(history[-50:])),
             "recipe": {k: v for k, v in asdict(config).items() if k not in ("architecture", "out_dir")}}

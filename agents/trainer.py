@@ -16,6 +16,7 @@ import json
 import random
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -279,9 +280,12 @@ def evaluate_heldout(config, referee, agent, tasks, samples: int = 4) -> dict[st
     sampled, _ = sample(agent, prompts, config, 1, n=samples)
     scored_t = referee.score([t for t in tasks for _ in range(samples)], [g.text for row in sampled for g in row],
                              mode="eval")
+    answers = Counter(s.parsed_answer for s in scored if s.parsed_answer is not None)
     return {"eval/deduction/accuracy": sum(s.correct for s in scored) / len(scored),
             "eval/deduction/format_rate": sum(s.format_ok for s in scored) / len(scored),
-            "eval/deduction/accuracy_sampled": sum(s.correct for s in scored_t) / len(scored_t)}
+            "eval/deduction/accuracy_sampled": sum(s.correct for s in scored_t) / len(scored_t),
+            # share of tasks given the single most common answer: a solver stuck on one habitual answer
+            "eval/deduction/top_answer_share": max(answers.values(), default=0) / len(scored)}
 
 
 # ---- main -----------------------------------------------------------------------------------------------------

@@ -76,3 +76,43 @@ def test_pretrain_config_checks():
         PretrainConfig(out_dir="x", mix=(1.0,))
     with pytest.raises(ConfigError, match="generator_share"):
         PretrainConfig(out_dir="x", generator_share=2)
+    with pytest.raises(ConfigError, match="lazy_share"):
+        PretrainConfig(out_dir="x", lazy_share=1.0)
+
+
+def test_habit_answers_are_well_formed_and_usually_wrong():
+    """The planted habit (cpu-micro-habit): a parseable answer that the referee marks wrong unless it fits."""
+    from azr_agents.pretrain import lazy_response
+
+    from azr_env.tasks.base import Task
+
+    cfg = micro_task_config()
+    rng = random.Random(3)
+    identity = Task("deduction", "def f(a):\n    return a", ("0",), ("0",))
+    with Referee(RoundConfig(task=cfg, workers=1)) as ref:
+        for task_type in ("deduction", "abduction", "induction"):
+            tasks = micro_tasks(task_type, 12, rng, cfg.induction_num_inputs)
+            scored = ref.score(tasks, [lazy_response(t) for t in tasks])
+            assert all(s.format_ok for s in scored), [s.reason for s in scored]
+            assert sum(s.correct for s in scored) < len(tasks) / 2
+        assert ref.score([identity], [lazy_response(identity)])[0].correct
+    share = [transcript("solve", "deduction", random.Random(i), cfg, None, 0.5)[1] for i in range(200)]
+    assert 60 < sum("```output\n0\n```" in r for r in share) < 140
+
+
+def test_pretrain_continues_from_a_model_folder(tmp_path):
+    """`init_from` keeps the base model's tokenizer and architecture and changes its weights."""
+    from azr_agents.micro import MicroModelConfig
+    from safetensors.torch import load_file
+
+    small = MicroModelConfig(num_layers=1, hidden_size=32, intermediate_size=64)
+    base = pretrain_micro(PretrainConfig(out_dir=str(tmp_path / "base"), max_steps=1, batch_size=4,
+                                         generator_share=0, architecture=small, threads=1), log=lambda s: None)
+    tuned = pretrain_micro(PretrainConfig(out_dir=str(tmp_path / "tuned"), init_from=str(base), lazy_share=0.5,
+                                          max_steps=2, batch_size=4, generator_share=0, threads=1),
+                           log=lambda s: None)
+    assert (tuned / "tokenizer.json").read_text() == (base / "tokenizer.json").read_text()
+    info = json.loads((tuned / "azr_micro.json").read_text())
+    assert info["architecture"]["hidden_size"] == 32 and info["recipe"]["lazy_share"] == 0.5
+    before, after = load_file(base / "model.safetensors"), load_file(tuned / "model.safetensors")
+    assert before.keys() == after.keys() and any((before[k] != after[k]).any() for k in before)
