@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from azr_agents.base import Generation
+from azr_agents.base import Generation, as_agent
 from azr_agents.http_client import BackendUnavailableError, OpenAIAgent
 from azr_agents.policy import response_ids_from_text
 
@@ -38,6 +38,36 @@ def served_model_name(base_url: str, timeout_s: float = 30.0) -> str:
             f"cannot read the served model name from {url} ({type(exc).__name__}: {exc}); is the server up? "
             "Or set rollout_model"
         ) from exc
+
+
+def fill_token_ids(policy: Any, prompts: list[str], out: list[list[Generation]]) -> list[list[Generation]]:
+    """Give text-only generations the token ids the local policy trains on (its prompt encoding, re-tokenised
+    responses); generations that already carry ids are left as they are."""
+    for prompt, gens in zip(prompts, out):
+        prompt_ids = policy.encode_prompt(prompt)
+        for g in gens:
+            if g.token_ids is None:
+                g.prompt_token_ids = list(prompt_ids)
+                g.token_ids = response_ids_from_text(policy.tokenizer, g.text, g.finish_reason)
+    return out
+
+
+class ExternalRollouts:
+    """The trainer's sampler when the user brings one (`trainer.main(config, sampler=...)`): any `Agent` or a
+    plain `list[str] -> list[str]` callable samples, the local policy is trained on the re-tokenised texts.
+
+    Off-policy unless the sampler follows the policy's weights: the PPO ratio then corrects nothing (old log-probs
+    are the local policy's), so use it for frozen teachers, scripted agents and experiments, not as a fast path.
+    """
+
+    def __init__(self, sampler: Any, policy: Any):
+        self.agent, self.policy = as_agent(sampler), policy
+
+    def generate(self, prompts: list[str], **options: Any) -> list[list[Generation]]:
+        return fill_token_ids(self.policy, prompts, self.agent.generate(prompts, **options))
+
+    def __repr__(self) -> str:
+        return f"ExternalRollouts({self.agent!r})"
 
 
 class HTTPRollouts:
@@ -73,13 +103,10 @@ class HTTPRollouts:
         texts = [self.policy.format_prompt(p) for p in prompts]
         out = self.client.generate(texts, n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
                                    stop=stop, seed=seed)
-        tokenizer = self.policy.tokenizer
-        for prompt, gens in zip(prompts, out):
-            prompt_ids = self.policy.encode_prompt(prompt)
+        for gens in out:
             for g in gens:
-                g.prompt_token_ids = list(prompt_ids)
-                g.token_ids = response_ids_from_text(tokenizer, g.text, g.finish_reason)
-        return out
+                g.token_ids = None  # re-tokenise with the policy's tokenizer, whatever the server reported
+        return fill_token_ids(self.policy, prompts, out)
 
     def sync(self, model: Any, tokenizer: Any) -> None:
         """Make the server sample from `model`'s current weights (weight_sync "reload"; "none" does nothing)."""

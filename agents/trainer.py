@@ -30,7 +30,7 @@ from azr_agents.checkpoint import (
     truncate_jsonl,
 )
 from azr_agents.config import SelfPlayConfig, to_yaml
-from azr_agents.http_rollouts import HTTPRollouts
+from azr_agents.http_rollouts import ExternalRollouts, HTTPRollouts
 from azr_agents.policy import Rollout, collate, rollout_from_generation, token_logprobs
 from azr_agents.progress import Progress
 from azr_agents.tracking import Tracker
@@ -64,8 +64,11 @@ def load_policy(config: SelfPlayConfig, start_from: Path | None):
     return agent
 
 
-def rollout_agent(config: SelfPlayConfig, policy, run_dir: Path):
-    """Who samples: the policy itself (HF), a vLLM engine on the same GPU, or an OpenAI-compatible server (HTTP)."""
+def rollout_agent(config: SelfPlayConfig, policy, run_dir: Path, sampler=None):
+    """Who samples: the policy itself (HF), a vLLM engine on the same GPU, an OpenAI-compatible server (HTTP), or
+    the user's own agent / callable (`sampler`, off-policy: see ExternalRollouts)."""
+    if sampler is not None:
+        return ExternalRollouts(sampler, policy)
     if config.rollout_backend == "hf":
         return policy
     if config.rollout_backend == "http":
@@ -87,7 +90,7 @@ def sync_rollout_weights(agent, policy) -> None:
         return
     if isinstance(agent, HTTPRollouts):
         agent.sync(policy.model, policy.tokenizer)
-    else:
+    elif not isinstance(agent, ExternalRollouts):  # the user's sampler follows its own weights
         agent.load_weights(policy.model.named_parameters())
 
 
@@ -289,8 +292,12 @@ def evaluate_heldout(config, referee, agent, tasks, samples: int = 4) -> dict[st
 
 
 # ---- main -----------------------------------------------------------------------------------------------------
-def main(config: SelfPlayConfig) -> dict[str, float]:
-    """Run (or resume) self-play as configured; returns the last step's metrics."""
+def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
+    """Run (or resume) self-play as configured; returns the last step's metrics.
+
+    `sampler`: optionally the user's own `Agent` or `list[str] -> list[str]` callable to sample the rollouts
+    (proposals, learnability, solutions); the local `config.model` is what is trained and evaluated.
+    """
     from azr_agents.micro_tasks import heldout_deduction_tasks
 
     from azr_env.buffer import BufferSet
@@ -326,7 +333,7 @@ def main(config: SelfPlayConfig) -> dict[str, float]:
     if resume_from is not None:
         optimizer.load_state_dict(torch.load(resume_from / "optimizer.pt", weights_only=False))
         np_rng.bit_generator.state = restore_rng(resume_from)
-    agent = rollout_agent(config, policy, run_dir)
+    agent = rollout_agent(config, policy, run_dir, sampler)
     round_config = RoundConfig(task=config.task_config(), workers=config.workers, memory_mb=config.memory_mb,
                                rewards=RewardConfig(zero_learnability_reward=config.zero_learnability_reward),
                                n_rollouts=config.n_rollouts, rollout_temperature=config.temperature,
@@ -339,12 +346,13 @@ def main(config: SelfPlayConfig) -> dict[str, float]:
     if resume_from is not None:
         progress.message(f"resuming from {resume_from} at step {start_step}")
 
+    evaluated = policy if isinstance(agent, ExternalRollouts) else agent  # held-out: the model being trained
     with Referee(round_config) as referee:
         heldout = heldout_deduction_tasks(config.eval_tasks, referee=referee) if config.eval_every else []
         if not seeded:
             seeding_stage(config, referee, buffers, agent, np_rng, progress)
             if heldout:
-                last = evaluate_heldout(config, referee, agent, heldout)
+                last = evaluate_heldout(config, referee, evaluated, heldout)
                 tracker.log(-1, last | {f"buffer/{t}/size": len(buffers[t]) for t in config.task_types})
             save_checkpoint(ckpt_root, -1, model, tokenizer, optimizer, np_rng, {"seeded": True}, buffer_dir)
 
@@ -358,7 +366,7 @@ def main(config: SelfPlayConfig) -> dict[str, float]:
             train_tokens = sum(len(r.prompt_ids) + len(r.response_ids) for r in rows)
             metrics["perf/train_tokens_per_s"] = train_tokens / max(metrics["time/update_s"], 1e-9)
             if heldout and ((step + 1) % config.eval_every == 0 or step + 1 == config.total_steps):
-                metrics |= evaluate_heldout(config, referee, agent, heldout)
+                metrics |= evaluate_heldout(config, referee, evaluated, heldout)
             metrics["time/step_s"] = time.monotonic() - t_step
             tracker.log(step, metrics)
             tracker.log_samples(step, examples)

@@ -58,3 +58,15 @@ def test_azr_exec_bad_file_is_a_one_line_error():
     done = subprocess.run([str(azr), "exec", "/nonexistent/prog.py"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "does not exist" in done.stderr
+
+
+def test_every_azr_bench_name_has_its_module_and_the_repo_script():
+    """`azr bench NAME` imports an installed module (`azr bench trainer` once pointed at a missing one)."""
+    import importlib
+
+    from azr_env.commands.bench_cmd import BENCHMARKS
+
+    root = Path(__file__).resolve().parents[1]
+    for name, (module, _) in BENCHMARKS.items():
+        assert callable(importlib.import_module(module).main), name
+        assert (root / "benchmarks" / f"{name}.py").exists(), name

@@ -16,6 +16,7 @@ BENCHMARKS = {
     "envs": ("azr_env.benchmarking.envs_bench", "env steps/s and the batched round API"),
     "evals": ("azr_evals.benchmark", "HumanEval+ scoring: ours vs evalplus"),
     "trainer": ("azr_agents.benchmark", "self-play step time split and tokens/s"),
+    "learning": ("azr_agents.learning_bench", "held-out accuracy before/after cpu-micro self-play, and controls"),
 }
 
 

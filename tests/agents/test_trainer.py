@@ -105,3 +105,31 @@ def test_chunked_token_logprobs_equal_a_full_forward(hf_agent):
     expected = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).squeeze(-1)
     assert torch.allclose(logp[:, 1:], expected, atol=1e-5) and logp[:, 0].abs().sum() == 0
     assert entropy.shape == logp.shape and (entropy[:, 1:] > 0).all()
+
+
+def test_a_users_callable_samples_and_the_local_model_is_trained(micro_dir, tmp_path):
+    """`main(config, sampler=fn)`: a plain list[str] -> list[str] function writes every rollout (here: one gold
+    deduction proposal and answers of `'Hello world'`), the local micro model is trained on its re-tokenised texts."""
+    import torch
+    from azr_agents.responses import propose_response, solve_response
+    from azr_agents.trainer import main
+    from safetensors.torch import load_file
+
+    from azr_env.tasks.base import Task
+
+    task = Task("deduction", "def f(a):\n    return a[::-1]", ("'Hello world'",), ("'dlrow olleH'",))
+    seen: list[str] = []
+
+    def sampler(prompts: list[str]) -> list[str]:
+        seen.extend(prompts)
+        return [propose_response(task) if "New deduction task" in p else solve_response(task) for p in prompts]
+
+    run = tmp_path / "run"
+    config = tiny_config(micro_dir, run, total_steps=1, report=False, task_types=("deduction",))
+    last = main(config, sampler=sampler)
+    assert seen and "eval/deduction/accuracy" in last
+    rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == 0 and rows[-1]["propose/deduction/valid_rate"] > 0
+    before = load_file(micro_dir / "model.safetensors")
+    after = load_file(run / "checkpoints" / "step-000000" / "model.safetensors")
+    assert any(not torch.equal(before[k], after[k]) for k in before)
