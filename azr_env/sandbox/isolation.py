@@ -119,9 +119,11 @@ def build_worker(mode: str, *, slot: int, hash_seed: int, config: dict) -> Worke
     if mode == "bwrap":
         workdir_root = "/tmp/azr"
         payload = json.dumps({**config, "uid": uid, "sys_path": sys_path, "workdir_root": workdir_root})
+        needed = [sys.base_prefix, sys.prefix, python, *sys_path, str(ZYGOTE_SCRIPT)]
         argv = [shutil.which("bwrap") or "bwrap", *_namespace_flags(), "--ro-bind", "/", "/",
-                *_hide_home_binds([sys.base_prefix, sys.prefix, python, *sys_path, str(ZYGOTE_SCRIPT)]),
-                "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp", "--dev", "/dev", "--proc", "/proc",
+                *_hide_home_binds(needed),
+                "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp", *_rebind_inside("/tmp", needed),
+                "--dev", "/dev", "--proc", "/proc",
                 "--clearenv", *[a for k, v in env.items() for a in ("--setenv", k, v)],
                 *(_capabilities() if is_root else []),
                 "--chdir", "/tmp", python, "-s", "-S", "-B", str(ZYGOTE_SCRIPT), payload]
@@ -151,22 +153,29 @@ def _hide_home_binds(needed: list[str]) -> list[str]:
     homes = {str(Path.home()), "/root"}
     args: list[str] = []
     for home in sorted(h for h in homes if os.path.isdir(h) and h != "/"):
-        args += ["--tmpfs", home]
-        inside = sorted({p for p in map(os.path.realpath, needed) if p.startswith(home.rstrip("/") + "/")})
-        kept: list[str] = []
-        for path in inside:  # bind the shortest covering paths only
-            if not any(path.startswith(k.rstrip("/") + "/") for k in kept) and os.path.exists(path):
-                kept.append(path)
-        created: set[str] = set()
-        for path in kept:
-            top = path if os.path.isdir(path) else os.path.dirname(path)
-            parent = os.path.dirname(top)
-            chain = []
-            while parent != home and parent not in created and len(parent) > len(home):
-                chain.append(parent)
-                parent = os.path.dirname(parent)
-            for directory in reversed(chain):  # world-traversable mount points on the way down
-                args += ["--perms", "0755", "--dir", directory]
-                created.add(directory)
-            args += ["--ro-bind", top, top]
+        args += ["--tmpfs", home, *_rebind_inside(home, needed)]
+    return args
+
+
+def _rebind_inside(root: str, needed: list[str]) -> list[str]:
+    """Read-only binds of the `needed` paths under `root` (just hidden by a tmpfs): a Python or this package
+    installed under the home folder or /tmp must stay visible inside the sandbox."""
+    args: list[str] = []
+    inside = sorted({p for p in map(os.path.realpath, needed) if p.startswith(root.rstrip("/") + "/")})
+    kept: list[str] = []
+    for path in inside:  # bind the shortest covering paths only
+        if not any(path.startswith(k.rstrip("/") + "/") for k in kept) and os.path.exists(path):
+            kept.append(path)
+    created: set[str] = set()
+    for path in kept:
+        top = path if os.path.isdir(path) else os.path.dirname(path)
+        parent = os.path.dirname(top)
+        chain = []
+        while parent != root and parent not in created and len(parent) > len(root):
+            chain.append(parent)
+            parent = os.path.dirname(parent)
+        for directory in reversed(chain):  # world-traversable mount points on the way down
+            args += ["--perms", "0755", "--dir", directory]
+            created.add(directory)
+        args += ["--ro-bind", top, top]
     return args
