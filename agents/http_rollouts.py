@@ -103,10 +103,7 @@ class HTTPRollouts:
         texts = [self.policy.format_prompt(p) for p in prompts]
         out = self.client.generate(texts, n=n, temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens,
                                    stop=stop, seed=seed)
-        for gens in out:
-            for g in gens:
-                g.token_ids = None  # re-tokenise with the policy's tokenizer, whatever the server reported
-        return fill_token_ids(self.policy, prompts, out)
+        return fill_token_ids(self.policy, prompts, out)  # OpenAIAgent returns text only: re-tokenised here
 
     def sync(self, model: Any, tokenizer: Any) -> None:
         """Make the server sample from `model`'s current weights (weight_sync "reload"; "none" does nothing)."""

@@ -1,54 +1,19 @@
 """The OpenAI-compatible client (agents/http_client.py) against a real `azr serve` process on 127.0.0.1."""
 
-import socket
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 from azr_agents.http_client import BackendUnavailableError, OpenAIAgent
+from serve_helpers import free_port, serving
 
 from azr_env.errors import ConfigError
-
-LAUNCH = (
-    "import argparse, sys\n"
-    "from azr_env.commands import serve_cmd\n"
-    "p = argparse.ArgumentParser(); serve_cmd.add_parser(p.add_subparsers())\n"
-    "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))\n"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(micro_dir):
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, "serve", "--model", str(micro_dir), "--served-name", "micro",
-         "--port", str(port), "--device", "cpu", "--threads", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"azr serve exited: {proc.stdout.read()}")
-        try:
-            if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("azr serve did not come up in 90 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with serving(micro_dir) as url:
+        yield url
 
 
 def test_models_endpoint(server):

@@ -1,11 +1,6 @@
 """Trainer rollouts from a real `azr serve` on 127.0.0.1 (`rollout_backend: http`) and its weight reload endpoint."""
 
 import json
-import socket
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -16,51 +11,12 @@ from azr_agents.http_client import OpenAIAgent
 from azr_agents.micro import MicroModelConfig, build_micro_model
 from azr_agents.policy import response_ids_from_text
 from azr_agents.trainer import main
+from serve_helpers import serving
 
 from azr_env.errors import ConfigError
 
-LAUNCH = (
-    "import argparse, sys\n"
-    "from azr_env.commands import serve_cmd\n"
-    "p = argparse.ArgumentParser(); serve_cmd.add_parser(p.add_subparsers())\n"
-    "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))\n"
-)
 PROMPT = "def f(x):\n    return"
 SMALL = {"num_layers": 2, "hidden_size": 64, "intermediate_size": 128}  # the architecture of conftest's micro_dir
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(model_dir):
-    """`azr serve` in a subprocess on a free loopback port; yields the /v1 URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, "serve", "--model", str(model_dir), "--served-name", "micro",
-         "--port", str(port), "--device", "cpu", "--threads", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.time() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"azr serve exited: {proc.stdout.read()}")
-            if time.time() > deadline:
-                pytest.fail("azr serve did not come up in 90 s")
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def served_greedy(url):
