@@ -22,7 +22,7 @@ import functools
 import queue
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,9 +47,12 @@ class ExecutionResult:
         error: "ExceptionType: message" for status "error"/"memory", else a short reason, or None.
         stdout: what the program printed (stdout and stderr together), cut at the executor's `stdout_cap`.
         duration_s: wall-clock seconds from fork to exit, as seen by the worker.
-        deterministic: with `check_determinism=True`, whether two evaluations of the expression in the same
-            child gave the same repr; otherwise None.
+        deterministic: with `check_determinism=True`, whether the expression gave the same repr twice in the
+            same child (state kept across calls) AND the same status and repr in a second, independent run of
+            the program in another process (compared here, never inside the program's process); otherwise None.
         truncated: whether `value_repr` was cut at the cap.
+        stdout_truncated: whether the program printed more than `stdout_cap` bytes (`stdout` holds the first
+            `stdout_cap` bytes only).
     """
 
     status: Status
@@ -59,6 +62,7 @@ class ExecutionResult:
     duration_s: float = 0.0
     deterministic: bool | None = None
     truncated: bool = False
+    stdout_truncated: bool = False
 
     @property
     def ok(self) -> bool:
@@ -207,9 +211,12 @@ class Executor:
         if isinstance(request, ExecutionResult):
             result.set_result(request)
             return result
-        raw: Future = Future()
-        raw.add_done_callback(functools.partial(_to_result, result))
-        self._jobs.put(Job(request, raw))
+        raws: list[Future] = [Future() for _ in range(2 if check_determinism else 1)]
+        combine = functools.partial(_to_result, result, raws)
+        for raw in raws:
+            raw.add_done_callback(combine)
+        for raw in raws:  # the determinism re-run is an independent job: another child, maybe another worker
+            self._jobs.put(Job(request, raw))
         return result
 
     def _request(self, program: str, expression: str, timeout_s: float | None,
@@ -230,7 +237,7 @@ class Executor:
                 "check_determinism": bool(check_determinism)}
 
 
-_FIELDS = ("status", "value_repr", "error", "stdout", "duration_s", "deterministic", "truncated")
+_FIELDS = ("status", "value_repr", "error", "stdout", "duration_s", "deterministic", "truncated", "stdout_truncated")
 # Requests kept in each worker's pipe: the next program is already waiting while the current one runs.
 PIPELINE_DEPTH = 2
 
@@ -239,15 +246,47 @@ def _grace() -> float:
     return WORKER_GRACE_S
 
 
-def _to_result(result: Future, raw: Future) -> None:
-    """Turn a lane's reply dict into an ExecutionResult (or pass its exception on)."""
-    if raw.cancelled():
+def _to_result(result: Future, raws: list[Future], _: Future) -> None:
+    """Once every run of a request is done, turn the lanes' reply dicts into one ExecutionResult (or pass an
+    exception on). With two runs (check_determinism), the first run's result is reported and `deterministic`
+    also requires the second run, in another process, to agree with it."""
+    if result.done() or not all(raw.done() for raw in raws):
+        return
+    if any(raw.cancelled() for raw in raws):
         result.cancel()
-    elif raw.exception() is not None:
-        result.set_exception(raw.exception())
-    else:
-        reply = raw.result()
-        result.set_result(ExecutionResult(**{k: reply[k] for k in _FIELDS if k in reply}))
+        return
+    for raw in raws:
+        if raw.exception() is not None:
+            result.set_exception(raw.exception())
+            return
+    first, *others = (_reply_fields(raw.result()) for raw in raws)
+    if others and first["status"] == "ok":
+        first["deterministic"] = first.get("deterministic") is True and all(
+            other["status"] == "ok" and other.get("deterministic") is True
+            and other.get("value_repr") == first.get("value_repr") and other.get("truncated") == first.get("truncated")
+            for other in others
+        )
+    try:
+        result.set_result(ExecutionResult(**first))
+    except InvalidStateError:  # two callbacks raced to the same finished request
+        pass
+
+
+def _reply_fields(reply: dict) -> dict:
+    """The ExecutionResult fields of a reply, every string valid UTF-8 (lone surrogates escaped)."""
+    fields = {k: reply[k] for k in _FIELDS if k in reply}
+    for key in ("value_repr", "error", "stdout"):
+        if isinstance(fields.get(key), str):
+            fields[key] = _utf8_clean(fields[key])
+    return fields
+
+
+def _utf8_clean(text: str) -> str:
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _check_positive(**values: float) -> None:

@@ -39,6 +39,7 @@ class Worker:
         self._proc: subprocess.Popen | None = None
         self._spec: WorkerSpec | None = None
         self.restarts = 0
+        self.retirements = 0
 
     def start(self) -> None:
         self._spec = self._make_spec()
@@ -92,6 +93,11 @@ class Worker:
 
     def _failed(self) -> None:
         self.restarts += 1
+        self.stop()
+
+    def retire(self) -> None:
+        """Replace this worker at the next request, on its own request (not a failure)."""
+        self.retirements += 1
         self.stop()
 
     def stop(self) -> None:
@@ -228,9 +234,19 @@ class Lane(threading.Thread):
             self._fail(head, exc)
             return
         self.inflight.popleft()
-        if self.inflight:
+        if reply.pop("retire", False) is True:
+            self._retire()
+        elif self.inflight:
             self.inflight[0].became_head_at = time.monotonic()
         head.future.set_result(reply)
+
+    def _retire(self) -> None:
+        """The worker asked to be replaced (a program left behind what it cannot cheaply clean, or it lost track
+        of a child): the requests behind the head never ran there, so they go back to the shared queue, and the
+        next request starts a fresh worker. The old sandbox is torn down here, charged to no program."""
+        while self.inflight:
+            self.jobs.put(self.inflight.popleft())
+        self.worker.retire()
 
     def _fail(self, job: Job, exc: Exception) -> None:
         """The worker is gone: fail `job`, requeue the requests behind it (they never ran)."""
