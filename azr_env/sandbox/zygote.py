@@ -500,13 +500,30 @@ def close_nondeterminism_sources():
             if type(value) is type(sys) and value.__name__.split(".")[0] in blocked:
                 del namespace[key]
 
-    def refuse(*args, **kwargs):
-        raise PermissionError("not allowed: this program's output must be a function of its input")
-
     for name in NONDETERMINISTIC_OS_NAMES:
         if name in os.__dict__:
-            os.__dict__[name] = refuse
+            os.__dict__[name] = _refused_to_the_program(os.__dict__[name])
     sys.meta_path.insert(0, _BlockImports(blocked))
+
+
+def _called_by_the_program(depth):
+    """Whether the nearest caller that is not an import trampoline is the program's own code (not a file)."""
+    frame = sys._getframe(depth + 1)
+    while frame is not None and any(t in frame.f_code.co_filename for t in _IMPORT_TRAMPOLINES):
+        frame = frame.f_back
+    filename = frame.f_code.co_filename if frame is not None else "<program>"
+    return filename.startswith("<") or not os.path.isabs(filename)
+
+
+def _refused_to_the_program(function):
+    """`function` for library code (numpy asks for the CPU count), PermissionError for the program itself."""
+
+    def guarded(*args, **kwargs):
+        if _called_by_the_program(1):
+            raise PermissionError("not allowed: this program's output must be a function of its input")
+        return function(*args, **kwargs)
+
+    return guarded
 
 
 class _BlockImports:
@@ -519,11 +536,7 @@ class _BlockImports:
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] not in self.blocked:
             return None
-        frame = sys._getframe(1)
-        while frame is not None and any(t in frame.f_code.co_filename for t in _IMPORT_TRAMPOLINES):
-            frame = frame.f_back
-        filename = frame.f_code.co_filename if frame is not None else "<program>"
-        if filename.startswith("<") or not os.path.isabs(filename):
+        if _called_by_the_program(1):
             raise ImportError(f"module {fullname!r} is not allowed: this program's output must be a function of "
                               "its input")
         return None

@@ -254,7 +254,7 @@ def test_forged_bytes_on_every_descriptor_are_harmless(ex, tmp_path):
                "        try:\n            os.write(fd, chunk)\n        except OSError:\n            pass\n"
                "os._exit(0)")
     result = ex.run(program, "None")
-    assert result.status in {"crashed", "error", "ok"}
+    assert result.status == "crashed"  # forged frames are never a result (issue 10, C7)
     assert not marker.exists()
     assert_still_healthy(ex)
 
