@@ -8,10 +8,12 @@ So the process that runs a program has never held another program's data, freed 
 heap page of the handler is in it), and everything derived from the program (parsing the request, compiling)
 happens in the child under the program's own limits.
 
-Per program: the handler puts the request in an anonymous memory file, passes it (with an output capture file
-and the write end of a reply pipe) to the template over a Unix socket; the template forks, reports the child's
-pid, reaps it and reports its wait status. The child confines itself (process group, descriptors, rlimits,
-uid), then reads and compiles its request, runs it and writes one length-prefixed JSON frame. A result is
+Per program: the template has already forked the child, which waits on a socket of its own (the template gave
+the other end to the handler, with the pid). The handler puts the request in an anonymous memory file and
+passes it, with an output capture file and the write end of a reply pipe, to the waiting child. The child
+confines itself (process group, descriptors, rlimits, uid), then reads and compiles its request, runs it and
+writes one length-prefixed JSON frame. The template, its parent, reaps it, reports the wait status to the
+handler, and forks the next child while the handler answers. A result is
 accepted only as exactly one frame followed by a normal exit within the limits; timeout, crash and output
 limit are what the handler observed, never what the program said.
 
@@ -39,7 +41,8 @@ MAX_REQUEST_BYTES = 64 * 1024 * 1024
 _write, _exit, _repr, _isinstance = os.write, os._exit, repr, isinstance
 _encode_str = json.encoder.encode_basestring_ascii
 _LENGTH = struct.Struct(">I")
-_EVENT = struct.Struct(">cii")  # template -> handler: (b"P", pid, 0), with the waiting child's socket attached
+# template -> handler: (b"P", pid, 0) a child waits, its socket attached; (b"X", pid, wait status) it was reaped
+_EVENT = struct.Struct(">cii")
 # What a program may leave in its working directory and still have it cleaned in place; more replaces the worker.
 CLEANUP_BUDGET_ENTRIES = 5000
 # Seconds the handler waits for the template to report a killed child before it gives the worker up.
@@ -103,8 +106,6 @@ class Handler:
         self.tmp_root = config["workdir_root"]
         self.make_workdir()
         self.tmp_usage = self.usage()
-        _become_subreaper()
-        self.control.send(b"N")  # the first child, forked ahead of the first request
 
     def handle(self, body):
         """(reply, retire) for one request body (raw JSON bytes, passed to the child as they are)."""
@@ -112,9 +113,8 @@ class Handler:
         timeout_s = float(request["timeout_s"])
         start = time.monotonic()
         pid, channel = self.take_child(start + REAP_GRACE_S)
-        request_fd = out_fd = read_fd = write_fd = pidfd = -1
+        request_fd = out_fd = read_fd = write_fd = -1
         try:
-            pidfd = os.pidfd_open(pid)
             request_fd = _memfd("azr-request")
             out_fd = _memfd("azr-stdout")
             read_fd, write_fd = os.pipe()
@@ -128,16 +128,15 @@ class Handler:
             channel.close()
             os.close(write_fd)
             write_fd = -1
-            reply, wait_status, timed_out = self.watch(pid, pidfd, read_fd, start + timeout_s)
+            reply, wait_status, timed_out = self.watch(pid, read_fd, start + timeout_s)
             duration = time.monotonic() - start
             output_size = os.fstat(out_fd).st_size
             stdout = os.pread(out_fd, self.stdout_cap, 0).decode("utf-8", "replace")
         finally:
             channel.close()
-            for fd in (request_fd, out_fd, read_fd, write_fd, pidfd):
+            for fd in (request_fd, out_fd, read_fd, write_fd):
                 if fd >= 0:
                     os.close(fd)
-        self.control.send(b"N")  # the next child is forked while this answer travels
         reply = self.classify(reply, wait_status, timed_out, output_size, stdout, duration)
         return reply, not self.dispose_leftovers()
 
@@ -153,21 +152,23 @@ class Handler:
             raise WorkerBroken("the template is gone")
         return _EVENT.unpack(message)[1], socket.socket(fileno=fds[0])
 
-    def watch(self, pid, pidfd, read_fd, deadline):
+    def watch(self, pid, read_fd, deadline):
         """Collect the child's reply bytes until it exits or the deadline passes (the child is then killed).
 
         Returns (reply bytes or None when over the size cap, wait status, timed_out). The reply pipe's only
-        writer is the child, so its end of file comes with the child's exit. The child was reparented to this
-        process (a subreaper), so its wait status is ours to collect.
+        writer is the child, so its end of file comes with the child's exit; the wait status comes from the
+        template, the child's parent.
         """
         poller = select.poll()
         poller.register(read_fd, select.POLLIN)
-        poller.register(pidfd, select.POLLIN)
-        reply, timed_out, exited = bytearray(), False, False
-        while not exited:
+        poller.register(self.control, select.POLLIN)
+        reply, timed_out, wait_status = bytearray(), False, None
+        while wait_status is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
+                kill_group(pid)
+                wait_status = self.exit_status(pid, time.monotonic() + REAP_GRACE_S)
                 break
             for fd, _ in poller.poll(remaining * 1000):
                 if fd == read_fd:
@@ -180,12 +181,7 @@ class Handler:
                             reply = None  # oversized: a crash; the child is killed, its reply never parsed
                             kill_group(pid)
                 else:
-                    exited = True
-        if not exited:
-            kill_group(pid)
-            if not select.select([pidfd], [], [], REAP_GRACE_S)[0]:
-                raise WorkerBroken(f"child {pid} did not die")
-        _, wait_status = os.waitpid(pid, 0)
+                    wait_status = self.exit_status(pid, time.monotonic() + REAP_GRACE_S)
         if reply is not None and not timed_out:
             os.set_blocking(read_fd, False)
             try:
@@ -197,6 +193,19 @@ class Handler:
             except BlockingIOError:  # a writer outlived the child: nothing it wrote after now counts
                 pass
         return reply, wait_status, timed_out
+
+    def exit_status(self, pid, deadline):
+        """The wait status of `pid`, as the template reports it after reaping the child."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([self.control], [], [], remaining)[0]:
+            raise WorkerBroken(f"child {pid} was not reaped in time")
+        message = self.control.recv(_EVENT.size)
+        if len(message) != _EVENT.size:
+            raise WorkerBroken("the template is gone")
+        event, reaped, status = _EVENT.unpack(message)
+        if event != b"X" or reaped != pid:
+            raise WorkerBroken(f"unexpected template event {event!r} for pid {reaped}")
+        return status
 
     def classify(self, reply, wait_status, timed_out, output_size, stdout, duration):
         """The result from what the handler observed: exit status, deadline, output size, and the reply bytes,
@@ -345,42 +354,26 @@ class Template:
         )
 
     def serve(self):
+        """Fork the next child ahead of its request, hand the handler its pid and socket, reap it, report its
+        wait status; again. The child waits on its own socket for its request's descriptors."""
         while True:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            pid = os.fork()
+            if pid == 0:
+                ours.close()
+                self.control.close()
+                self.child(theirs)  # never returns
+            theirs.close()
             try:
-                command = self.control.recv(16)
+                socket.send_fds(self.control, [_EVENT.pack(b"P", pid, 0)], [ours.fileno()])
             except OSError:
-                command = b""
-            if command != b"N":
-                _exit(0)  # the handler is gone (or broke the protocol): nothing more to fork for
-            self.prefork()
-
-    def prefork(self):
-        """Fork the next child ahead of its request, through a short-lived middle process so that the child is
-        reparented to the handler (a subreaper), which then watches, kills and reaps it without a round trip
-        through this process. The child waits on its own socket for its request's descriptors."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        read_fd, write_fd = os.pipe()
-        middle = os.fork()
-        if middle == 0:
+                _exit(0)  # the handler is gone: nothing more to fork for (the child sees its socket close)
+            ours.close()
+            _, status = os.waitpid(pid, 0)
             try:
-                pid = os.fork()
-                if pid == 0:
-                    os.close(read_fd)
-                    os.close(write_fd)
-                    ours.close()
-                    self.control.close()
-                    self.child(theirs)  # never returns
-                os.write(write_fd, _EVENT.pack(b"P", pid, 0))
-            finally:
+                self.control.send(_EVENT.pack(b"X", pid, status))
+            except OSError:
                 _exit(0)
-        os.close(write_fd)
-        theirs.close()
-        os.waitpid(middle, 0)  # the child's parent is gone: it now belongs to the handler
-        message = os.read(read_fd, _EVENT.size)
-        os.close(read_fd)
-        if len(message) == _EVENT.size:
-            socket.send_fds(self.control, [message], [ours.fileno()])
-        ours.close()
 
     # ---------------------------------------------------------------------------------------- child side
     def child(self, channel):
@@ -613,15 +606,6 @@ def kill_group(pid):
 
 def _memfd(name):
     return os.memfd_create(name, 0)
-
-
-def _become_subreaper():
-    """Orphaned descendants (the program children, whose forking parent exits at once) become our children."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
 
 
 def install_audit_hook(workdir):
