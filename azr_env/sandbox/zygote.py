@@ -106,6 +106,7 @@ class Handler:
         self.tmp_root = config["workdir_root"]
         self.make_workdir()
         self.tmp_usage = self.usage()
+        self.persistent_keyring = PersistentKeyring(self.uid) if self.uid is not None else None
 
     def handle(self, body):
         """(reply, retire) for one request body (raw JSON bytes, passed to the child as they are)."""
@@ -259,6 +260,8 @@ class Handler:
         """Leave the sandbox as the next program must find it; False when that is not cheaply possible (the
         worker is then replaced, so a program's mess is never cleaned at another program's expense)."""
         try:
+            if self.persistent_keyring is not None:
+                self.persistent_keyring.clear()
             if any(_has_rows(table) for table in SYSV_IPC_TABLES):
                 return False  # SysV IPC objects live in this worker's IPC namespace: only a new worker drops them
             info = os.lstat(self.workdir)
@@ -641,7 +644,7 @@ def _writes(mode, flags):
 
 
 # ---------------------------------------------------------------------------------------------------- keyring
-_KEYCTL, _KEYCTL_SETPERM, _KEYCTL_GET_PERSISTENT, _KEYCTL_JOIN_SESSION = 250, 5, 22, 1
+_KEYCTL, _KEYCTL_SETPERM, _KEYCTL_CLEAR, _KEYCTL_GET_PERSISTENT, _KEYCTL_JOIN_SESSION = 250, 5, 7, 22, 1
 _KEY_SPEC_PROCESS, _KEY_SPEC_SESSION, _KEY_SPEC_USER, _KEY_SPEC_USER_SESSION = -2, -3, -4, -5
 _KEY_VIEW_READ_SEARCH = 0x0B0B0000  # possessor and owner may view, read, search; nobody may write, link, setattr
 
@@ -651,10 +654,11 @@ def lock_keyrings(uid):
 
     Keyrings are not namespaced by bubblewrap: keys a program adds to its uid's user keyrings stay in the host
     kernel and are visible to later programs with that uid. A helper process drops to `uid` and removes write,
-    link and setattr permission from that uid's user, user-session and persistent keyrings (without setattr the
-    owner cannot give them back), after giving this process a fresh, read-only session keyring that the
-    children inherit. Best effort on kernels without keyrings (the children's seccomp filter, where present,
-    denies the key syscalls as well).
+    link and setattr permission from that uid's user and user-session keyrings (without setattr the owner cannot
+    give them back), after giving this process a fresh, read-only session keyring that the children inherit.
+    The persistent keyring cannot be locked; the handler empties it after every program (`PersistentKeyring`).
+    Best effort on kernels without keyrings (the children's seccomp filter, where present, denies the key
+    syscalls as well).
     """
     import ctypes
 
@@ -672,15 +676,33 @@ def lock_keyrings(uid):
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
-            rings = [_KEY_SPEC_USER, _KEY_SPEC_USER_SESSION]
-            persistent = keyctl(_KEYCTL, _KEYCTL_GET_PERSISTENT, -1, _KEY_SPEC_PROCESS)
-            if persistent >= 0:
-                rings.append(persistent)
-            for ring in rings:
+            for ring in (_KEY_SPEC_USER, _KEY_SPEC_USER_SESSION):
                 keyctl(_KEYCTL, _KEYCTL_SETPERM, ctypes.c_long(ring), ctypes.c_ulong(_KEY_VIEW_READ_SEARCH))
         finally:
             _exit(0)
     os.waitpid(pid, 0)
+
+
+class PersistentKeyring:
+    """The children's uid's persistent keyring, emptied after every program.
+
+    Unlike the user keyrings, its permissions cannot be locked (nobody holds setattr on it), and any process of
+    that uid may link it and add keys that outlive the program (it expires after days of disuse). The handler
+    (which may act for another uid: CAP_SETUID) links it into its own process keyring and clears it.
+    """
+
+    def __init__(self, uid):
+        import ctypes
+
+        self._c_long = ctypes.c_long
+        self._syscall = ctypes.CDLL(None, use_errno=True).syscall
+        self._syscall.restype = ctypes.c_long
+        self.uid = uid
+
+    def clear(self):
+        ring = self._syscall(_KEYCTL, _KEYCTL_GET_PERSISTENT, self.uid, _KEY_SPEC_PROCESS)
+        if ring >= 0:
+            self._syscall(_KEYCTL, _KEYCTL_CLEAR, self._c_long(ring))
 
 
 # -------------------------------------------------------------------------------------------------------- main
