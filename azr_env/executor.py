@@ -6,10 +6,13 @@
         rs = ex.run_many([(program, expression), ...])         # parallel, order-preserving
         r = await ex.arun(program, expression)                 # asyncio-friendly
 
-Design (docs/executor.md has the threat model): `workers` warm parent processes ("zygotes"), each started once
-inside bubblewrap namespaces, fork one fresh child per program. The child drops privileges and sets its limits
-before running anything, so nothing a program does can affect the next one, the worker, or this process. Results
-come back as plain, size-checked JSON. A worker that dies or wedges is replaced; only its program fails.
+Design (docs/executor.md has the threat model): `workers` warm workers, each started once inside bubblewrap
+namespaces. In each, a pristine template (it never sees a request) forks one fresh child per program, and a
+handler hands the child its request and watches it. The child drops privileges and sets its limits before it
+reads, compiles or runs anything, so nothing a program does can affect the next one, the worker, or this
+process. A result is what the handler observed: one size-checked JSON frame followed by a clean exit, else
+"crashed". A worker that dies or wedges is replaced (only its program fails); one a program left dirty
+retires and is replaced before the next program.
 
 `PYTHONHASHSEED` is fixed per executor (`hash_seed`, default 0): a program's output never depends on which
 worker ran it, and a second executor with another seed detects outputs that depend on hash order.

@@ -740,6 +740,8 @@ def main():
         finally:
             _exit(0)
     template_end.close()
+    # A child that died before it took its request must not kill the handler with SIGPIPE (send_fds raises).
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     serve_requests(Handler(config, handler_end))
 
 
