@@ -61,6 +61,7 @@ NONDETERMINISTIC_OS_NAMES = ("urandom", "getrandom", "getpid", "getppid", "getpg
 # Library files that import on a caller's behalf: an import they make is attributed to whoever called them.
 _IMPORT_TRAMPOLINES = ("importlib", "<frozen", "pkgutil", "runpy", "pickle", "copyreg", "zipimport")
 
+
 class WorkerBroken(Exception):
     """The handler lost track of a child or its template: this worker must be replaced."""
 
@@ -340,7 +341,8 @@ def clear_directory(root, budget):
 
 # -------------------------------------------------------------------------------------------------- template
 class Template:
-    """Forks children on command. It never reads a request or a reply, so its memory holds no program's data."""
+    """Forks the children, one at a time. It never reads a request or a reply, so its memory (and therefore every
+    child's, at the fork) holds no program's data."""
 
     def __init__(self, config, control):
         self.control = control
