@@ -357,6 +357,7 @@ class Template:
             open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
             for fd in (1, 2)
         )
+        self.nondeterminism_references = nondeterminism_references()
 
     def serve(self):
         """Fork the next child ahead of its request, hand the handler its pid and socket, reap it, report its
@@ -451,7 +452,7 @@ class Template:
         if self.audit:
             install_audit_hook(self.workdir)
         if request["check_determinism"]:
-            close_nondeterminism_sources()
+            close_nondeterminism_sources(self.nondeterminism_references)
         return request
 
 
@@ -479,29 +480,36 @@ def reseed_random():
         module.seed()
 
 
-def close_nondeterminism_sources():
-    """For a validation run: the program's own imports of clock, entropy and host-state modules fail, the
-    environment is empty, and the `os` functions that read the pid, entropy or host state raise. Best effort (C
-    code reached some other way can still read a clock); the executor's second run in another process catches
-    the rest."""
+def nondeterminism_references():
+    """Where the loaded modules hold the modules a validation run blocks: [(namespace, key)], plus the names in
+    sys.modules. Found once, in the template: scanning in every child would copy-on-write most module pages."""
     blocked = frozenset(NONDETERMINISTIC_MODULES)
-    for name in list(sys.modules):
-        if name.split(".")[0] in blocked:
-            del sys.modules[name]
+    names = [name for name in sys.modules if name.split(".")[0] in blocked]
+    references = []
     for module_name, module in list(sys.modules.items()):  # references kept by modules (statistics.random)
         if module_name.startswith(("_frozen_importlib", "importlib", "zipimport")):
             continue  # the import system keeps its own (posix, _thread); the program cannot reach them by name
         namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict):
-            continue
-        for key, value in list(namespace.items()):
-            if type(value) is type(sys) and value.__name__.split(".")[0] in blocked:
-                del namespace[key]
+        if isinstance(namespace, dict):
+            references += [(namespace, key) for key, value in namespace.items()
+                           if type(value) is type(sys) and value.__name__.split(".")[0] in blocked]
+    return names, references
 
+
+def close_nondeterminism_sources(references):
+    """For a validation run: the program's own imports of clock, entropy and host-state modules fail, whatever
+    the spelling, and the `os` functions that read the pid, entropy or host state raise for the program. Best
+    effort (C code reached some other way can still read a clock); the executor's second run in another
+    process catches the rest."""
+    names, held = references
+    for name in names:
+        sys.modules.pop(name, None)
+    for namespace, key in held:
+        namespace.pop(key, None)
     for name in NONDETERMINISTIC_OS_NAMES:
         if name in os.__dict__:
             os.__dict__[name] = _refused_to_the_program(os.__dict__[name])
-    sys.meta_path.insert(0, _BlockImports(blocked))
+    sys.meta_path.insert(0, _BlockImports(frozenset(NONDETERMINISTIC_MODULES)))
 
 
 def _called_by_the_program(depth):
@@ -736,6 +744,7 @@ def main():
             except Exception:  # noqa: BLE001 - a missing optional module must not stop the worker
                 pass
         warm_up()
+        gc.collect()
         gc.freeze()  # preloaded objects stay out of the children's garbage collections: fewer copy-on-write faults
         try:
             Template(config, template_end).serve()
