@@ -222,3 +222,12 @@ def _sandbox_rss_kb(ex: Executor) -> int:
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total
+
+
+def test_requests_queued_behind_a_retiring_worker_run_on_its_replacement(one_worker):
+    """A retiring worker answers its program, then exits: the requests already in its pipe never ran there, so
+    they run on the fresh worker (none is lost or failed)."""
+    mess = ("import os\nfor i in range(6000):\n    open(f'f{i}', 'w').close()", "'messy'")
+    results = one_worker.run_many([mess] + [("import os", f"({i}, os.listdir('.'))") for i in range(5)])
+    assert [r.value_repr for r in results] == ["'messy'"] + [f"({i}, [])" for i in range(5)]
+    assert one_worker._workers[0].retirements == 1 and one_worker.worker_restarts == 0
