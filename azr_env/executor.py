@@ -255,23 +255,24 @@ def _to_result(result: Future, raws: list[Future], _: Future) -> None:
     also requires the second run, in another process, to agree with it."""
     if result.done() or not all(raw.done() for raw in raws):
         return
-    if any(raw.cancelled() for raw in raws):
-        result.cancel()
-        return
-    for raw in raws:
-        if raw.exception() is not None:
-            result.set_exception(raw.exception())
-            return
-    first, *others = (_reply_fields(raw.result()) for raw in raws)
-    if others and first["status"] == "ok":
-        first["deterministic"] = first.get("deterministic") is True and all(
-            other["status"] == "ok" and other.get("deterministic") is True
-            and other.get("value_repr") == first.get("value_repr") and other.get("truncated") == first.get("truncated")
-            for other in others
-        )
     try:
+        if any(raw.cancelled() for raw in raws):
+            result.cancel()
+            return
+        for raw in raws:
+            if raw.exception() is not None:
+                result.set_exception(raw.exception())
+                return
+        first, *others = (_reply_fields(raw.result()) for raw in raws)
+        if others and first["status"] == "ok":
+            first["deterministic"] = first.get("deterministic") is True and all(
+                other["status"] == "ok" and other.get("deterministic") is True
+                and other.get("value_repr") == first.get("value_repr")
+                and other.get("truncated") == first.get("truncated")
+                for other in others
+            )
         result.set_result(ExecutionResult(**first))
-    except InvalidStateError:  # two callbacks raced to the same finished request
+    except InvalidStateError:  # two runs finished at once and both callbacks got here: the first one answered
         pass
 
 
