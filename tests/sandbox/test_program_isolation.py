@@ -187,12 +187,13 @@ def test_a_few_files_left_behind_are_cleaned_in_place(one_worker):
 
 
 # --------------------------------------------------------------------------------------------------- A3
-QUADRATIC_FOLDING = "x = " + " + ".join(["'ab' * 2048"] * 2000)  # 26 kB; constant folding copies ~8 GB
+QUADRATIC_FOLDING = "x = " + " + ".join(["'ab' * 2048"] * 2000)  # 26 kB; constant folding is quadratic
 
 
 def test_compiling_runs_under_the_programs_own_limits(one_worker):
-    """A3: compiling happens in the program's child, under its CPU, wall-clock and memory limits: a program that
-    is slow to compile times out like any slow program, and the worker carries on (it used to be killed)."""
+    """A3: compiling happens in the program's child, under its CPU, wall-clock and memory limits. This 26 kB
+    program takes ~30 s and gigabytes to compile without limits; here it ends as "memory" (or "timeout") like
+    any runaway program, and the worker carries on (it used to run past the deadline and be killed)."""
     result = one_worker.run(QUADRATIC_FOLDING, "len(x)", timeout_s=1.0)
     assert result.status in ("timeout", "memory"), result
     assert one_worker.worker_restarts == 0
