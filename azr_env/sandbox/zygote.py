@@ -35,6 +35,7 @@ import socket
 import struct
 import sys
 import time
+from collections.abc import MutableMapping
 
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
 # Captured at start: a program may monkey-patch os and json in its own process before the harness reports.
@@ -54,7 +55,9 @@ SYSV_IPC_TABLES = ("/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem"
 NONDETERMINISTIC_MODULES = ("random", "_random", "secrets", "time", "datetime", "_datetime", "uuid", "_uuid",
                             "zoneinfo", "_strptime", "threading", "_thread", "multiprocessing", "_multiprocessing",
                             "subprocess", "asyncio", "socket", "_socket", "select", "selectors", "resource",
-                            "ctypes", "_ctypes", "posix", "nt", "pwd", "grp", "platform", "faulthandler")
+                            "ctypes", "_ctypes", "posix", "nt", "pwd", "grp", "platform", "faulthandler",
+                            # and the modules of azr_env.tasks.program_checks.BANNED_MODULES (checked statically too)
+                            "logging", "pebble", "hashlib", "_hashlib", "hmac", "bcrypt", "calendar")
 # os functions that read the pid, the clock, entropy or host state; a validation run gets ones that raise.
 NONDETERMINISTIC_OS_NAMES = ("urandom", "getrandom", "getpid", "getppid", "getpgrp", "getpgid", "getsid", "times",
                              "getloadavg", "cpu_count", "sched_getaffinity", "uname", "getlogin", "get_terminal_size")
@@ -509,7 +512,44 @@ def close_nondeterminism_sources(references):
     for name in NONDETERMINISTIC_OS_NAMES:
         if name in os.__dict__:
             os.__dict__[name] = _refused_to_the_program(os.__dict__[name])
+    os.__dict__["environ"] = _EnvironmentForLibrariesOnly(os.environ)  # getattr(os, "envi" + "ron") too
     sys.meta_path.insert(0, _BlockImports(frozenset(NONDETERMINISTIC_MODULES)))
+
+
+class _EnvironmentForLibrariesOnly(MutableMapping):
+    """os.environ for a validation run: library code reads it as usual (numpy reads its settings there), the
+    program's own code gets PermissionError (the environment differs between executors: PYTHONHASHSEED)."""
+
+    def __init__(self, environ):
+        self._environ = environ
+
+    def _check(self):
+        if _called_by_the_program(2):
+            raise PermissionError("not allowed: this program's output must be a function of its input")
+
+    def __getitem__(self, key):
+        self._check()
+        return self._environ[key]
+
+    def __setitem__(self, key, value):
+        self._check()
+        self._environ[key] = value
+
+    def __delitem__(self, key):
+        self._check()
+        del self._environ[key]
+
+    def __iter__(self):
+        self._check()
+        return iter(self._environ)
+
+    def __len__(self):
+        self._check()
+        return len(self._environ)
+
+    def copy(self):
+        self._check()
+        return dict(self._environ)
 
 
 def _called_by_the_program(depth):

@@ -83,9 +83,11 @@ def test_the_in_process_double_call_still_catches_state_kept_across_calls(ex):
         "import sys\ndef f():\n    return int(sys.modules['time'].time()) % 2",
         "import statistics\ndef f():\n    return statistics.random.random() < 0.5",
         "import pkgutil\ndef f():\n    return pkgutil.resolve_name('random').random() < 0.5",
+        "import os\ndef f():\n    return len(getattr(os, 'envi' + 'ron')['PYTHONHASHSEED'])",
+        "import importlib\ndef f():\n    return importlib.import_module('hash' + 'lib').md5(b'').hexdigest()",
     ],
     ids=["import_module-time", "__import__-random", "secrets", "urandom", "pid", "sys.modules", "statistics.random",
-         "pkgutil"],
+         "pkgutil", "getattr-environ", "import_module-hashlib"],
 )
 def test_a_validation_run_cannot_read_clocks_entropy_or_the_pid(ex, program):
     """With check_determinism (how proposals are validated) these sources fail at run time, whatever the
@@ -93,6 +95,16 @@ def test_a_validation_run_cannot_read_clocks_entropy_or_the_pid(ex, program):
     result = ex.run(program, "f()", check_determinism=True)
     assert result.status == "error", result
     assert result.deterministic is None
+
+
+def test_the_run_time_ban_covers_every_banned_module():
+    """Every module of the task layer's static ban list is refused at run time too (dotted entries such as
+    `os.path` or `sys.exit` are about task quality, not about where an output comes from)."""
+    from azr_env.sandbox.zygote import NONDETERMINISTIC_MODULES
+    from azr_env.tasks.program_checks import BANNED_MODULES
+
+    modules = {entry for entry in BANNED_MODULES if "." not in entry}
+    assert modules <= set(NONDETERMINISTIC_MODULES), modules - set(NONDETERMINISTIC_MODULES)
 
 
 def test_ordinary_runs_and_libraries_keep_these_modules(ex):
