@@ -125,11 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         pool = {kind: generate_tasks(kind, 32, ref, seed=7) for kind in (*TYPES, "error_type")}
     print(f"Envs in a SyncVectorEnv of {args.vector}, scripted agent, {args.steps} timed steps each:")
     for env_id in args.envs or list(azr_env.ENV_SPECS):
-        rate, share = bench_env(env_id, args.vector, args.steps, pool)
-        print(f"  {env_id:26} {rate:8.1f} steps/s   executor {share:4.0%}")
         kind = azr_env.ENV_SPECS[env_id][1].get("task_type")
-        if env_id.startswith("AZR-") and "Propose" not in env_id and kind:  # scoring only: a fixed task list
-            rate, share = bench_env(env_id, args.vector, args.steps, pool, tasks=pool[kind])
+        solver = env_id.startswith("AZR-") and "Propose" not in env_id and kind
+        gold = {"info_gold": True} if solver else {}  # the scripted agent reads the gold answer from info
+        rate, share = bench_env(env_id, args.vector, args.steps, pool, **gold)
+        print(f"  {env_id:26} {rate:8.1f} steps/s   executor {share:4.0%}")
+        if solver:  # scoring only: a fixed task list
+            rate, share = bench_env(env_id, args.vector, args.steps, pool, tasks=pool[kind], **gold)
             print(f"  {'  same, tasks= fixed list':26} {rate:8.1f} steps/s   executor {share:4.0%}")
     bench_round(args.batch, pool)
     return 0

@@ -8,7 +8,9 @@ never closed by the env).
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import warnings
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -61,6 +63,48 @@ def clean_info(info: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in info.items() if value is not None}
 
 
+NEXT_STEP_HINT = (
+    "an AZR env was reset by a vector env's NEXT_STEP autoreset: every second step of this vector env is a "
+    "dummy reset with reward 0 and the action ignored. Build it with gym.make_vec(id, n) (the default mode), "
+    "azr_env.make_vec(id, n), or pass vector_kwargs={\"autoreset_mode\": gym.vector.AutoresetMode.SAME_STEP} "
+    "(SyncVectorEnv/AsyncVectorEnv(..., autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)); or make the env "
+    "continuing=True (docs/envs.md, \"Vector envs\")"
+)
+_warned_next_step = False
+
+
+def reset_by_next_step_autoreset(max_depth: int = 16) -> bool:
+    """Whether the current `reset` call comes from a Gymnasium vector env's NEXT_STEP autoreset.
+
+    The env cannot see the vector env, so this reads the call stack: `SyncVectorEnv.step` or the
+    `AsyncVectorEnv` worker's "step" command, in NEXT_STEP mode, some frames up (wrappers add frames).
+    """
+    from gymnasium.vector import AutoresetMode
+
+    frame = sys._getframe(1)
+    for _ in range(max_depth):
+        frame = frame.f_back
+        if frame is None:
+            return False
+        module, name = frame.f_globals.get("__name__"), frame.f_code.co_name
+        if module == "gymnasium.vector.sync_vector_env" and name == "step":
+            owner = frame.f_locals.get("self")
+            return getattr(owner, "autoreset_mode", None) == AutoresetMode.NEXT_STEP
+        if module == "gymnasium.vector.async_vector_env" and name == "_async_worker":
+            return frame.f_locals.get("command") == "step" and (
+                frame.f_locals.get("autoreset_mode") == AutoresetMode.NEXT_STEP
+            )
+    return False
+
+
+def warn_if_next_step_autoreset() -> None:
+    """Warn once per process when a NEXT_STEP autoreset resets an AZR env (issue 13: half the steps wasted)."""
+    global _warned_next_step
+    if not _warned_next_step and reset_by_next_step_autoreset():
+        _warned_next_step = True
+        warnings.warn(NEXT_STEP_HINT, UserWarning, stacklevel=3)
+
+
 class AZRBaseEnv(gym.Env):
     """Text in, text out. Subclasses implement `reset` and `step`; this class owns spaces and the referee."""
 
@@ -92,11 +136,27 @@ class AZRBaseEnv(gym.Env):
             self._shared_referee = acquire_referee(self.config)
         return self._shared_referee
 
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
+        if not getattr(self, "continuing", False):  # a continuing env loses one step per max_tasks, not half
+            warn_if_next_step_autoreset()
+        return super().reset(seed=seed, options=options)
+
     def close(self) -> None:
         if self._shared_referee is not None:
             release_referee(self._shared_referee)
             self._shared_referee = None
         super().close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the configuration, not the executor: the copy creates (or shares) its referee on first use.
+
+        A `referee=` given by the caller holds worker processes and cannot travel; the copy uses a shared
+        referee of the same `RoundConfig` instead.
+        """
+        state = dict(self.__dict__)
+        state["_given_referee"] = None
+        state["_shared_referee"] = None
+        return state
 
     def _record(self, observation: str, action: str, info: dict) -> None:
         self._last = (observation, action, info)

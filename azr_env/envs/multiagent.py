@@ -70,6 +70,10 @@ class _SelfPlayCore:
             release_referee(self._shared)
             self._shared = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the configuration; the copy creates (or shares) a referee of the same config on first use."""
+        return dict(self.__dict__, _given=None, _shared=None)
+
     def seed(self, seed: int | None) -> None:
         if seed is not None:
             self.rng, _ = seeding.np_random(seed)

@@ -36,7 +36,7 @@ def register_envs() -> None:
         gym.register(
             id=env_id,
             entry_point=entry_point,
-            vector_entry_point=vector_entry_point(env_id),
+            vector_entry_point=vector_entry_point(entry_point),
             kwargs=dict(kwargs),
             disable_env_checker=False,
         )

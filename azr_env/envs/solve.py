@@ -4,6 +4,11 @@
 One step. `reset()` picks a task and returns its solver prompt; `step(response)` scores the response and ends
 the episode (`terminated=True`; the observation returned with it is the same prompt).
 
+With `continuing=True` an episode is a stream of tasks: each step scores the response against the current task
+and returns the next task's prompt (`terminated` is never True; `truncated` after `max_tasks` tasks). Every
+step of a vector env is then a scored step whatever its autoreset mode; there is no terminal state between
+tasks, so use γ = 0 (docs/envs.md, "Vector envs").
+
 ## Observation / action
 Both are `str` (`AnyText`): the complete prompt (R1-wrapped by default) and the model's full response.
 
@@ -16,12 +21,15 @@ env's RNG, so the same seed gives the same task. `tasks=` overrides it with a li
 (`program`, `input`, `output`), a JSONL path, or a `TaskBuffer`; `reset(options={"task": ...})` pins one task.
 
 ## Info
-`task_type`, `role` ("solve"), `task` (dict); after a step also `format_ok`, `correct`, `parsed_answer`,
-`reason` (stable code, see docs/envs.md), `detail`, `reward`.
+`task_type`, `role` ("solve"); after a step also `task` (dict, the gold answer included), `format_ok`,
+`correct`, `parsed_answer`, `reason` (stable code, see docs/envs.md), `detail`, `reward` (continuing: also
+`tasks_done`). The reset `info` carries no task, so no gold answer reaches an agent that reads `info`;
+`info_gold=True` adds `task` there too.
 
 ## Arguments
 `task_type`, `tasks`, `config` (`RoundConfig`), `mode` ("train" | "eval"), `generator_seed`,
-`generator_config` (`GeneratorConfig`), `referee`, `render_mode` ("human" | "ansi").
+`generator_config` (`GeneratorConfig`), `referee`, `render_mode` ("human" | "ansi"), `continuing`,
+`max_tasks`, `info_gold`.
 """
 
 from __future__ import annotations
@@ -83,9 +91,16 @@ class AZRSolveEnv(AZRBaseEnv):
         generator_config: GeneratorConfig | None = None,
         referee: Any = None,
         render_mode: str | None = None,
+        continuing: bool = False,
+        max_tasks: int = 256,
+        info_gold: bool = False,
     ):
         super().__init__(config, referee, render_mode)
         self.task_type = get_task_type(task_type).name
+        if not isinstance(max_tasks, int) or max_tasks < 1:
+            raise ConfigError(f"max_tasks={max_tasks!r}; must be an int >= 1")
+        self.continuing, self.max_tasks, self.info_gold = bool(continuing), max_tasks, bool(info_gold)
+        self.tasks_done = 0
         if mode not in MODES:
             raise ConfigError(f"mode={mode!r}; choose one of {MODES}")
         self.mode = mode
@@ -111,6 +126,7 @@ class AZRSolveEnv(AZRBaseEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
+        self.tasks_done = 0
         if seed is not None:
             self._queue = []  # reseeding restarts the generated sequence
         pinned = (options or {}).get("task")
@@ -120,10 +136,14 @@ class AZRSolveEnv(AZRBaseEnv):
                 raise ConfigError(f"options['task'] is a {task.task_type} task; this env solves {self.task_type}")
         else:
             task = self._draw_task()
+        return self._start(task)
+
+    def _start(self, task: Task) -> tuple[str, dict]:
         self.task = task
         self.prompt = self.referee.solver_prompt(task)
-        info = {"task_type": self.task_type, "role": "solve", "task": task.to_dict()}
-        info = clean_info(info)
+        info: dict[str, Any] = {"task_type": self.task_type, "role": "solve"}
+        if self.info_gold:
+            info["task"] = task.to_dict()
         self._record(self.prompt, "", info)
         return self.prompt, info
 
@@ -146,4 +166,11 @@ class AZRSolveEnv(AZRBaseEnv):
         info = clean_info(info)
         self._record(self.prompt, response, info)
         self.task = None
-        return self.prompt, float(result.reward), True, False, info
+        if not self.continuing:
+            return self.prompt, float(result.reward), True, False, info
+        self.tasks_done += 1
+        info["tasks_done"] = self.tasks_done
+        if self.tasks_done >= self.max_tasks:
+            return self.prompt, float(result.reward), False, True, info
+        prompt, _ = self._start(self._draw_task())
+        return prompt, float(result.reward), False, False, info
