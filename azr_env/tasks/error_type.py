@@ -25,6 +25,7 @@ class ErrorTypeTask(ProgramTaskType):
     reference_types = ("error_type",)
     propose_template = "propose_error_type"
     solve_template = "solve_error_type"
+    output_block = "error"
     answer_block = "output"
 
     def finish_proposal(self, program: str, arguments: str, result, config: TaskConfig) -> Task | Rejection:

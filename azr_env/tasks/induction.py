@@ -26,7 +26,7 @@ from azr_env.tasks.base import (
 )
 from azr_env.tasks.parsing import answer_section, fenced_blocks, is_well_formatted, last_block
 from azr_env.tasks.program_task import ZERO_PROGRAM, call_expression
-from azr_env.tasks.templates import render
+from azr_env.tasks.templates import pair_sections, render
 from azr_env.tasks.values import DATA_PRELUDE, argument_list_problem, parse_literal, same_value, truncate_repr
 
 ZERO_MESSAGE = "Write a function that returns whatever you input"
@@ -142,10 +142,7 @@ class InductionTask:
 
     def solver_prompt(self, task: Task, config: TaskConfig) -> str:
         shown = task.num_shown
-        pairs = "\n".join(
-            render("pair", config.template_dir, input=i, output=o)
-            for i, o in zip(task.inputs[:shown], task.outputs[:shown])
-        )
+        pairs = pair_sections(list(zip(task.inputs[:shown], task.outputs[:shown])), config.template_dir)
         return render("solve_induction", config.template_dir, message=task.message, pairs=pairs)
 
     def parse_answer(self, response: str, config: TaskConfig) -> ParsedAnswer:
