@@ -22,9 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from azr_env import step as step_lib
 from azr_env.buffer import BufferSet
 from azr_env.errors import ConfigError
-from azr_env.rewards import RewardConfig, proposer_reward, solve_rate, solver_reward
+from azr_env.rewards import RewardConfig, complexity_score, diversity_score, proposer_reward, solver_reward
+from azr_env.step import StepPlan, TextJudge, agent_samplers
 from azr_env.tasks.base import Job, ParsedAnswer, Pending, Rejection, Task, TaskConfig, Verdict
 from azr_env.tasks.registry import AZR_TASK_TYPES, get_task_type
 from azr_env.tasks.templates import format_prompt
@@ -110,15 +112,6 @@ class RoundOutput:
     proposals: list[ProposalResult]
     solves: list[SolveResult]
     metrics: dict[str, float]
-
-
-def _texts(agent: Any, prompts: list[str], n: int, **kwargs: Any) -> list[list[Any]]:
-    """Agent generations (objects with `.text`), `n` per prompt, from an Agent or a callable."""
-    from azr_agents import as_agent
-
-    if not prompts:
-        return []
-    return as_agent(agent).generate(prompts, n=n, **kwargs)
 
 
 class Referee:
@@ -280,8 +273,12 @@ class Referee:
         return format_prompt(get_task_type(task.task_type).solver_prompt(task, cfg), cfg.prompt_format,
                              cfg.template_dir)  # fmt: skip
 
-    def score(self, tasks: Sequence[Task], responses: Sequence[str], *, mode: str = "train") -> list[SolveResult]:
-        """Score solver responses against their tasks (SPEC §2, §4); identical (task, answer) pairs run once."""
+    def score(self, tasks: Sequence[Task], responses: Sequence[str], *, mode: str = "train",
+              purpose: str = "train") -> list[SolveResult]:  # fmt: skip
+        """Score solver responses against their tasks (SPEC §2, §4); identical (task, answer) pairs run once.
+
+        `purpose` says why: a training sample ("train") or a learnability rollout ("rollout").
+        """
         if len(tasks) != len(responses):
             raise ConfigError(f"score: {len(tasks)} tasks but {len(responses)} responses; pass one per task")
         cfg = self.config.task
@@ -310,7 +307,7 @@ class Referee:
         for task, answer, slot in zip(tasks, parsed, slots):
             if slot is None:
                 reward = solver_reward(False, False, mode=mode, config=self.config.rewards)
-                out.append(SolveResult(task, False, False, reward, None, answer.reason))
+                out.append(SolveResult(task, False, False, reward, None, answer.reason, answer.detail))
                 continue
             verdict = verdicts[slot]
             reward = solver_reward(True, verdict.correct, mode=mode, config=self.config.rewards)
@@ -319,23 +316,29 @@ class Referee:
 
     def solve_rates(self, tasks: Sequence[Task], solver: Any, *, n: int | None = None) -> list[float]:
         """p per task from `n` (default `n_rollouts`) solver rollouts; `solver` is an Agent or a callable."""
-        n = n or self.config.n_rollouts
-        prompts = [self.solver_prompt(t) for t in tasks]
-        gens = _texts(solver, prompts, n, temperature=self.config.rollout_temperature,
-                      max_new_tokens=self.config.max_new_tokens)  # fmt: skip
-        flat_tasks = [t for t, g in zip(tasks, gens) for _ in g]
-        scored = self.score(flat_tasks, [x.text for g in gens for x in g])
-        rates, offset = [], 0
-        for g in gens:
-            rates.append(solve_rate([s.correct for s in scored[offset : offset + len(g)]]))
-            offset += len(g)
-        return rates
+        samplers = agent_samplers(solver, temperature=self.config.rollout_temperature,
+                                  max_new_tokens=self.config.max_new_tokens)  # fmt: skip
+        return step_lib.learnability(self, samplers, TextJudge(self), tasks, n or self.config.n_rollouts)[0]
 
-    def proposer_rewards(self, results: Sequence[ProposalResult], rates: Sequence[float | None]) -> list[float]:
-        """SPEC §4 proposer reward per proposal (`rates[i]` None: validity only)."""
-        return [proposer_reward(r.valid, p, config=self.config.rewards) for r, p in zip(results, rates)]
+    def proposer_rewards(self, results: Sequence[ProposalResult], rates: Sequence[float | None],
+                         references: Sequence[Sequence[Task]] | None = None) -> list[float]:  # fmt: skip
+        """SPEC §4 proposer reward per proposal (`rates[i]` None: validity only).
 
-    # ---- seeding stage and one self-play step ----------------------------------------------------------------
+        The optional diversity (against the proposal's `references`) and complexity terms of `rewards.py` are
+        computed only when their weight in `config.rewards` is above zero.
+        """
+        cfg = self.config.rewards
+        refs = references if references is not None else [()] * len(results)
+        out = []
+        for r, p, shown in zip(results, rates, refs):
+            program = r.task.program if r.valid and r.task is not None else ""
+            use_diversity = program and cfg.diversity_weight > 0
+            diversity = diversity_score(program, [t.program for t in shown]) if use_diversity else 0.0
+            complexity = complexity_score(program) if program and cfg.complexity_weight > 0 else 0.0
+            out.append(proposer_reward(r.valid, p, diversity=diversity, complexity=complexity, config=cfg))
+        return out
+
+    # ---- seeding stage and one self-play step (azr_env.step) ---------------------------------------------------
     def seed_buffers(
         self,
         agent: Any,
@@ -348,27 +351,15 @@ class Referee:
         max_batches: int = 100,
         **generate_kwargs: Any,
     ) -> dict[str, int]:
-        """SPEC §5 seeding stage: propose until every buffer in `task_types` holds `target` valid tasks.
+        """SPEC §5 seeding stage (`azr_env.step.seed_buffers`) with an Agent or callable proposing.
 
-        Tasks are added at step -1 (before training). Returns the final counts; raises ConfigError when
-        `max_batches` batches of `batch` prompts per type still leave a buffer short.
+        Tasks are added at step -1 (before training), never beyond `target`. Returns the final counts; raises
+        `SeedingError` (a ConfigError) when `max_batches` batches of `batch` prompts per type leave a buffer short.
         """
         generate_kwargs.setdefault("max_new_tokens", self.config.max_new_tokens)
-        for _ in range(max_batches):
-            short = {t: batch for t in task_types if len(buffers[t]) < target}
-            if not short:
-                return buffers.counts()
-            prompts = self.proposer_prompts(buffers, short, rng)
-            gens = _texts(agent, [p.prompt for p in prompts], 1, **generate_kwargs)
-            results = self.validate([(p.task_type, g[0].text, p.references) for p, g in zip(prompts, gens)])
-            for result in results:
-                if result.valid and result.task is not None and len(buffers[result.task_type]) < target:
-                    buffers.add(result.task, -1)
-        counts = buffers.counts()
-        short_types = {t: counts[t] for t in task_types if counts[t] < target}
-        if short_types:
-            raise ConfigError(f"seeding stopped after {max_batches} batches with {short_types} < target {target}")
-        return counts
+        samplers = agent_samplers(agent, **generate_kwargs)
+        return step_lib.seed_buffers(self, buffers, samplers.propose, rng, target=target, task_types=task_types,
+                                     batch=batch, max_rounds=max_batches)  # fmt: skip
 
     def play_round(
         self,
@@ -381,49 +372,22 @@ class Referee:
         task_types: Sequence[str] = AZR_TASK_TYPES,
         **generate_kwargs: Any,
     ) -> RoundOutput:
-        """One AZR step: propose, validate, add to buffers, estimate learnability, solve, reward (SPEC §4–5).
+        """One AZR step (`azr_env.step.play_step`) with an Agent or callable: propose, validate, add to buffers,
+        estimate learnability, solve, reward (SPEC §4–5).
 
         Returns a proposer sample per proposal and a solver sample per solver-batch task; the learnability
-        rollouts are not samples. `generate_kwargs` (temperature, max_new_tokens, ...) go to `agent.generate`.
+        rollouts are not samples. `generate_kwargs` (temperature, max_new_tokens, ...) go to `agent.generate`;
+        the rollouts use the config's `rollout_temperature`.
         """
         generate_kwargs.setdefault("max_new_tokens", self.config.max_new_tokens)
-        prompts = self.proposer_prompts(buffers, {t: batch_per_type for t in task_types}, rng)
-        gens = [g[0] for g in _texts(agent, [p.prompt for p in prompts], 1, **generate_kwargs)]
-        proposals = self.validate([(p.task_type, g.text, p.references) for p, g in zip(prompts, gens)])
-        valid = [r.task for r in proposals if r.valid and r.task is not None]
-        for task in valid:
-            buffers.add(task, step)
-        rates_valid = self.solve_rates(valid, agent) if valid else []
-        rate_iter = iter(rates_valid)
-        rates = [next(rate_iter) if r.valid else None for r in proposals]
-        samples = [
-            Sample("propose", p.task_type, p.prompt, g, reward, {"reason": r.reason, "solve_rate": rate})
-            for p, g, r, rate, reward in zip(prompts, gens, proposals, rates, self.proposer_rewards(proposals, rates))
-        ]
-        tasks = [t for kind in task_types for t in buffers.solver_batch(kind, batch_per_type, rng, step=step)]
-        solver_prompts = [self.solver_prompt(t) for t in tasks]
-        solver_gens = [g[0] for g in _texts(agent, solver_prompts, 1, **generate_kwargs)]
-        solves = self.score(tasks, [g.text for g in solver_gens])
-        samples += [
-            Sample("solve", s.task.task_type, p, g, s.reward, {"reason": s.reason, "correct": s.correct})
-            for s, p, g in zip(solves, solver_prompts, solver_gens)
-        ]
-        metrics = _round_metrics(proposals, solves, rates)
-        return RoundOutput(samples, proposals, solves, metrics)
-
-
-def _round_metrics(proposals: list[ProposalResult], solves: list[SolveResult], rates: list[float | None]) -> dict:
-    metrics: dict[str, float] = {}
-    for kind in sorted({p.task_type for p in proposals} | {s.task.task_type for s in solves}):
-        props = [p for p in proposals if p.task_type == kind]
-        kind_solves = [s for s in solves if s.task.task_type == kind]
-        if props:
-            metrics[f"propose/{kind}/valid_rate"] = sum(p.valid for p in props) / len(props)
-            metrics[f"propose/{kind}/format_rate"] = sum(p.format_ok for p in props) / len(props)
-        known = [r for p, r in zip(proposals, rates) if p.task_type == kind and r is not None]
-        if known:
-            metrics[f"propose/{kind}/solve_rate"] = sum(known) / len(known)
-        if kind_solves:
-            metrics[f"solve/{kind}/accuracy"] = sum(s.correct for s in kind_solves) / len(kind_solves)
-            metrics[f"solve/{kind}/format_rate"] = sum(s.format_ok for s in kind_solves) / len(kind_solves)
-    return metrics
+        rollout_kwargs = {"temperature": self.config.rollout_temperature,
+                          "max_new_tokens": self.config.max_new_tokens}  # fmt: skip
+        samplers = agent_samplers(agent, rollout_kwargs=rollout_kwargs, **generate_kwargs)
+        plan = StepPlan(tuple(task_types), batch_per_type)
+        result = step_lib.play_step(self, buffers, samplers, rng, step=step, plan=plan)
+        samples = [Sample("propose", p.prompt.task_type, p.prompt.prompt, p.record, p.reward,
+                          {"reason": p.result.reason, "solve_rate": p.solve_rate}) for p in result.proposals]
+        samples += [Sample("solve", s.prompt.task_type, s.prompt.prompt, s.record, s.reward,
+                           {"reason": s.result.reason, "correct": s.result.correct}) for s in result.solutions]
+        return RoundOutput(samples, [p.result for p in result.proposals], [s.result for s in result.solutions],
+                           result.metrics)  # fmt: skip

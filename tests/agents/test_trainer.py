@@ -18,7 +18,7 @@ VOLATILE = ("time/", "perf/")
 
 def tiny_config(micro_dir, run_dir, **over):
     options = dict(model=str(micro_dir), run_dir=str(run_dir), total_steps=2, batch_per_type=2, n_rollouts=2,
-                   max_new_tokens=16, seed_buffer_size=2, seeding_max_rounds=1, eval_tasks=4, eval_every=1,
+                   max_new_tokens=16, seed_buffer_size=1, seeding_max_rounds=1, eval_tasks=4, eval_every=1,
                    entropy_coef=0.01, lr=1e-3, mini_batch_size=12, micro_batch_size=6, save_every=1,
                    progress="none", workers=1, threads=1, generation_batch_size=16)
     return load_config("cpu-micro", None, options | over)
@@ -133,3 +133,12 @@ def test_a_users_callable_samples_and_the_local_model_is_trained(micro_dir, tmp_
     before = load_file(micro_dir / "model.safetensors")
     after = load_file(run / "checkpoints" / "step-000000" / "model.safetensors")
     assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_seeding_short_of_its_target_stops_the_run_with_a_clear_message(micro_dir, tmp_path):
+    """One seeding behaviour (azr_env.step.seed_buffers): a random model cannot fill the buffers in one round, and
+    the run says so instead of training on whatever the buffers hold."""
+    from azr_env.step import SeedingError
+
+    with pytest.raises(SeedingError, match=r"seeding stopped after 1 rounds .* short of the target 50"):
+        main(tiny_config(micro_dir, tmp_path / "run", seed_buffer_size=50, seeding_max_rounds=1))
