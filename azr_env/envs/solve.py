@@ -29,11 +29,14 @@ env's RNG, so the same seed gives the same task. `tasks=` overrides it with a li
 ## Arguments
 `task_type`, `tasks`, `config` (`RoundConfig`), `mode` ("train" | "eval"), `generator_seed`,
 `generator_config` (`GeneratorConfig`), `referee`, `render_mode` ("human" | "ansi"), `continuing`,
-`max_tasks`, `info_gold`.
+`max_tasks`, `info_gold`, `answer_mode` ("data" | "expression", SPEC §2; sets the config's
+`task.answer_mode`), `validate` ("warn" | "strict" | "off": user-supplied tasks are executed once before use,
+see `azr_env.tasks.user_tasks`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -46,7 +49,9 @@ from azr_env.envs.common import AZRBaseEnv, as_text, clean_info
 from azr_env.errors import ConfigError, DataError
 from azr_env.generators import GeneratorConfig, generated_tasks_at
 from azr_env.rewards import MODES
+from azr_env.rounds import RoundConfig
 from azr_env.tasks import Task, get_task_type
+from azr_env.tasks.user_tasks import VALIDATE_POLICIES, task_from_row, validate_tasks
 
 CANDIDATES = 1 << 30  # generated candidate programs a reset draws from
 MAX_DRAWS = 256
@@ -70,11 +75,26 @@ def load_tasks(tasks: Any, task_type: str) -> list[Task]:
                     raise DataError(f"{path}:{line_no}: not JSON ({exc})") from exc
     else:
         rows = list(tasks)
-    out = [row if isinstance(row, Task) else Task.from_dict(row, task_type) for row in rows]
+    out = [task_from_row(row, task_type) for row in rows]
     out = [t for t in out if t.task_type == task_type]
     if not out:
         raise DataError(f"no {task_type} tasks in the given tasks ({len(rows)} rows)")
     return out
+
+
+def _with_answer_mode(config: Any, referee: Any, answer_mode: str | None) -> Any:
+    """`config` with `task.answer_mode` set (the env argument wins over the config; a given referee must agree)."""
+    if answer_mode is None:
+        return config
+    if referee is not None:
+        if referee.config.task.answer_mode != answer_mode:
+            raise ConfigError(f"answer_mode={answer_mode!r} differs from the given referee's "
+                              f"{referee.config.task.answer_mode!r}; set it in the referee's config")  # fmt: skip
+        return config
+    base = config if config is not None else RoundConfig()
+    if not isinstance(base, RoundConfig):
+        return config  # AZRBaseEnv reports the wrong type
+    return dataclasses.replace(base, task=dataclasses.replace(base.task, answer_mode=answer_mode))
 
 
 class AZRSolveEnv(AZRBaseEnv):
@@ -94,8 +114,13 @@ class AZRSolveEnv(AZRBaseEnv):
         continuing: bool = False,
         max_tasks: int = 256,
         info_gold: bool = False,
+        answer_mode: str | None = None,
+        validate: str = "warn",
     ):
-        super().__init__(config, referee, render_mode)
+        super().__init__(_with_answer_mode(config, referee, answer_mode), referee, render_mode)
+        if validate not in VALIDATE_POLICIES:
+            raise ConfigError(f"validate={validate!r}; choose one of {VALIDATE_POLICIES}")
+        self.validate = validate
         self.task_type = get_task_type(task_type).name
         if not isinstance(max_tasks, int) or max_tasks < 1:
             raise ConfigError(f"max_tasks={max_tasks!r}; must be an int >= 1")
@@ -105,6 +130,7 @@ class AZRSolveEnv(AZRBaseEnv):
             raise ConfigError(f"mode={mode!r}; choose one of {MODES}")
         self.mode = mode
         self.tasks = load_tasks(tasks, self.task_type) if tasks is not None else None
+        self._tasks_checked = False
         self.generator_seed = generator_seed
         self.generator_config = generator_config
         self.task: Task | None = None
@@ -113,6 +139,9 @@ class AZRSolveEnv(AZRBaseEnv):
 
     def _draw_task(self) -> Task:
         if self.tasks is not None:
+            if not self._tasks_checked:  # user tasks run once, on first use (azr_env.tasks.user_tasks)
+                self.tasks = self._checked(self.tasks, pinned=False)
+                self._tasks_checked = True
             return self.tasks[int(self.np_random.integers(len(self.tasks)))]
         for _ in range(MAX_DRAWS // PREFETCH):
             if not self._queue:  # validate the next PREFETCH candidates together (one executor batch)
@@ -124,6 +153,10 @@ class AZRSolveEnv(AZRBaseEnv):
                 return self._queue.pop(0)
         raise ConfigError(f"the generator produced no valid {self.task_type} task in {MAX_DRAWS} draws")
 
+    def _checked(self, tasks: list[Task], *, pinned: bool) -> list[Task]:
+        """User-supplied tasks executed once (missing outputs computed, invalid ones reported; `validate`)."""
+        return validate_tasks(tasks, self.referee.executor, self.referee.config.task, self.validate, pinned=pinned)
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
         self.tasks_done = 0
@@ -131,9 +164,10 @@ class AZRSolveEnv(AZRBaseEnv):
             self._queue = []  # reseeding restarts the generated sequence
         pinned = (options or {}).get("task")
         if pinned is not None:
-            task = pinned if isinstance(pinned, Task) else Task.from_dict(pinned, self.task_type)
+            task = task_from_row(pinned, self.task_type)
             if task.task_type != self.task_type:
                 raise ConfigError(f"options['task'] is a {task.task_type} task; this env solves {self.task_type}")
+            [task] = self._checked([task], pinned=True)
         else:
             task = self._draw_task()
         return self._start(task)

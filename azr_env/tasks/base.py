@@ -117,9 +117,11 @@ class ParsedAnswer:
     format_ok: bool
     answer: str | None
     reason: str = ""
+    detail: str = ""
 
 
 LONG_OUTPUT_POLICIES = ("reject", "truncate")
+ANSWER_MODES = ("data", "expression")
 PROMPT_FORMATS = ("r1", "raw")
 
 
@@ -155,6 +157,30 @@ class TaskConfig:
     reference's prompts.py, read as data (`--prompts-from`: the reference's prompts byte for byte); None: packaged."""
     timeout_s: float | None = None
     """Per-execution time limit passed to the executor (None: the executor's own, reference 10 s)."""
+    answer_mode: str = "data"
+    """How a solver answer is checked (SPEC §2, "answer modes"). Reference: answers are code evaluated with the
+    program loaded (`eval(gold) == eval(answer)`, `gold == f(answer)`). Ours: "data" (default) admits literals
+    and a few data constructors, since the reference rewards `repr(f(x))` in deduction and builtins-rewriting
+    "inputs" in abduction; "expression" (`paper` preset, CRUXEval) admits any expression, evaluated in the
+    sandbox (deduction without the program, abduction as exactly one call of `f`), minus dunders, imports,
+    exec/eval/compile, get/set/delattr, globals/vars/locals and builtins."""
+    max_response_chars: int = 1 << 18
+    """Cap on a whole response, checked before any parsing: over it a solver response scores −1 and a
+    proposal is invalid (`response_too_long`). Reference: none (its generation length bounds responses)."""
+    max_answer_chars: int = 1 << 14
+    """Cap on an extracted answer value or argument list, checked before parsing it: over it the answer is
+    wrong, −0.5 (`answer_too_long`), or the proposal's input invalid. Reference: none."""
+    max_program_chars: int = 1 << 15
+    """Cap on an extracted program (a proposal, an induction answer), checked before parsing it
+    (`answer_too_long`). Reference: none."""
+    predefined_names: bool = True
+    """Programs run with `deque`, `Counter`, `defaultdict`, `OrderedDict`, `inf`, `nan` predefined (ours, so
+    such programs are valid without an import); False (reference, `paper` preset): only what they import."""
+    induction_empty_message: bool = False
+    """Accept an induction proposal whose message is empty (reference, `paper` preset); ours rejects it
+    (`no_message`): a task without a hint is learnable only from its pairs."""
+    induction_gold_imports: bool = True
+    """Prepend the gold program's imports to the induction solver's program (reference behaviour)."""
 
     def __post_init__(self) -> None:
         if self.long_output not in LONG_OUTPUT_POLICIES:
@@ -170,6 +196,11 @@ class TaskConfig:
             )
         if self.timeout_s is not None and self.timeout_s <= 0:
             raise ConfigError(f"timeout_s={self.timeout_s}; must be positive or None")
+        if self.answer_mode not in ANSWER_MODES:
+            raise ConfigError(f"answer_mode={self.answer_mode!r}; choose one of {ANSWER_MODES}")
+        for cap in ("max_response_chars", "max_answer_chars", "max_program_chars"):
+            if not isinstance(getattr(self, cap), int) or getattr(self, cap) < 1:
+                raise ConfigError(f"{cap}={getattr(self, cap)!r}; must be an int >= 1")
 
 
 def run_status_rejection(result: Any) -> Rejection | None:
