@@ -18,6 +18,16 @@ from typing import Any
 from azr_env.errors import ConfigError
 
 TASK_TYPES = ("deduction", "abduction", "induction")
+"""The default task types (the reference's three); any registered type may be trained."""
+
+
+def canonical_name_or_none(task_type: str) -> str | None:
+    from azr_env.tasks.registry import canonical_name
+
+    try:
+        return canonical_name(task_type)
+    except ConfigError:
+        return None
 
 
 @dataclass
@@ -68,7 +78,8 @@ class SelfPlayConfig:
     """Where cpu-micro is cached (default $AZR_CACHE_DIR or ~/.cache/azr-env)."""
     # ---- self-play ----------------------------------------------------------------------------------------
     task_types: tuple[str, ...] = TASK_TYPES
-    """Task types played each step (reference: all three)."""
+    """Task types played each step (reference: deduction, abduction, induction); any registered type, e.g.
+    error_type or a plug-in registered with `azr_env.tasks.register_task_type`."""
     batch_per_type: int = 64
     """Proposals per type per step, and solver tasks per type per step (reference: 64)."""
     solver_batch_per_type: int = 0
@@ -92,6 +103,14 @@ class SelfPlayConfig:
     """Longest response in tokens (reference: 8096)."""
     template_dir: str | None = None
     """Prompt template folder overriding the packaged prompts (cpu-micro: the compact micro templates)."""
+    prompts_from: str | None = None
+    """Your copy of the reference's absolute_zero_reasoner/data_construction/prompts.py: its prompts are read from
+    it as data (never run) and used byte for byte, the R1 preamble from process_data.py beside it. Reference: its
+    own prompts; ours: our wording (we do not ship its text). Overrides template_dir."""
+    seed_files: tuple[str, ...] = ()
+    """The reference's released seed files (`*_seed_io.jsonl`, `*_code_f_seed_io.jsonl`, `*_error_seed_io.jsonl`,
+    comma-separated) loaded into the buffers, first seed_buffer_size tasks per type, through the user-task
+    validation, before the seeding stage (which then only tops up). Reference: `azr.seed_dataset` etc."""
     num_references: int = 6
     """K reference tasks in deduction/abduction proposer prompts (reference: 6)."""
     induction_num_inputs: int = 10
@@ -146,10 +165,13 @@ class SelfPlayConfig:
     """Write the report (PNG plots + HTML) at the end."""
 
     def __post_init__(self) -> None:
-        self.task_types = tuple(self.task_types)
-        bad = [t for t in self.task_types if t not in TASK_TYPES]
+        from azr_env.tasks.registry import canonical_name, task_type_names
+
+        known = task_type_names()
+        bad = [t for t in self.task_types if canonical_name_or_none(t) is None]
         if bad or not self.task_types:
-            raise ConfigError(f"task_types={self.task_types}: choose among {TASK_TYPES}")
+            raise ConfigError(f"task_types={tuple(self.task_types)}: choose among the registered types {known}")
+        self.task_types = tuple(dict.fromkeys(canonical_name(t) for t in self.task_types))
         if self.rollout_backend not in ("hf", "vllm", "http"):
             raise ConfigError(f"rollout_backend={self.rollout_backend!r}: choose 'hf', 'vllm' or 'http'")
         if self.weight_sync not in ("reload", "none"):
@@ -201,7 +223,7 @@ class SelfPlayConfig:
         from azr_env.tasks.base import TaskConfig
 
         return TaskConfig(
-            template_dir=self.template_dir, num_references=self.num_references,
+            template_dir=self.prompts_from or self.template_dir, num_references=self.num_references,
             induction_num_inputs=self.induction_num_inputs, max_prompt_chars=self.max_prompt_chars,
             prompt_format="raw" if self.chat_template else "r1", timeout_s=self.exec_timeout_s,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from azr_env.errors import ConfigError, DataError
 from azr_env.tasks.program_checks import BANNED_MODULES
@@ -118,6 +118,70 @@ class ParsedAnswer:
     answer: str | None
     reason: str = ""
     detail: str = ""
+
+
+def fence(kind: str, body: str) -> str:
+    """A fenced block as responses carry them: ```kind, the body, ```."""
+    return f"```{kind}\n{body}\n```"
+
+
+@runtime_checkable
+class TaskType(Protocol):
+    """What a task type knows, all of it: the registry returns these (`azr_env.tasks.registry`).
+
+    A new type is one module with a class satisfying this protocol plus one `register_task_type` line; it then
+    gets its gym ids (`AZR-<Name>-v0`, `AZR-Propose-<Name>-v0`), the scripted agents' gold and proposal
+    responses (`gold_answer`, `proposal_answer`) and training under `azr selfplay` (`task_types`).
+    """
+
+    name: str
+    """Registry name, also the buffer and metric name."""
+    reference_types: tuple[str, ...]
+    """Buffers the proposer's reference tasks are drawn from."""
+
+    def num_references(self, config: TaskConfig) -> int:
+        """K, references shown in one proposer prompt."""
+        ...
+
+    def proposer_prompt(self, references: Sequence[Task], config: TaskConfig) -> str:
+        """The proposer's user prompt (before the R1 / chat wrapping)."""
+        ...
+
+    def propose(self, response: str, references: Sequence[Task], config: TaskConfig) -> Task | Rejection | Pending:
+        """A proposal response -> the validated task, why it is not one, or the executor work still needed."""
+        ...
+
+    def recheck_jobs(self, task: Task, config: TaskConfig) -> list[Job]:
+        """Jobs re-run under another PYTHONHASHSEED (SPEC §3.4)."""
+        ...
+
+    def recheck_matches(self, task: Task, results: list, config: TaskConfig) -> bool:
+        """Whether those jobs reproduced the task."""
+        ...
+
+    def solver_prompt(self, task: Task, config: TaskConfig) -> str:
+        """The solver's user prompt for `task`."""
+        ...
+
+    def parse_answer(self, response: str, config: TaskConfig) -> ParsedAnswer:
+        """A solver response -> its answer text (pure, no execution)."""
+        ...
+
+    def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:
+        """Whether `answer` solves `task`, or the executor work still needed."""
+        ...
+
+    def zero_task(self) -> Task:
+        """The task an empty buffer of this type starts from (SPEC §5)."""
+        ...
+
+    def gold_answer(self, task: Task) -> str:
+        """What goes inside `<answer>` to solve `task` (scripted agents, pretraining transcripts)."""
+        ...
+
+    def proposal_answer(self, task: Task) -> str:
+        """What goes inside `<answer>` to propose `task` again."""
+        ...
 
 
 LONG_OUTPUT_POLICIES = ("reject", "truncate")
@@ -232,6 +296,6 @@ def compact(items: Sequence[str], limit: int = 60) -> str:
 
 
 __all__ = [
-    "Job", "ParsedAnswer", "Pending", "Rejection", "Task", "TaskConfig", "Verdict", "apply_long_output",
-    "field", "run_status_rejection",
+    "Job", "ParsedAnswer", "Pending", "Rejection", "Task", "TaskConfig", "TaskType", "Verdict", "apply_long_output",
+    "fence", "field", "run_status_rejection",
 ]  # fmt: skip

@@ -32,6 +32,7 @@ from azr_env.tasks.base import (
     TaskConfig,
     Verdict,
     apply_long_output,
+    fence,
     run_status_rejection,
 )
 from azr_env.tasks.parsing import answer_section, code_blocks, fenced_blocks, message_text
@@ -210,6 +211,15 @@ class InductionTask:
 
     def zero_task(self) -> Task:
         return Task(self.name, ZERO_PROGRAM, ZERO_INPUTS, ZERO_INPUTS, message=ZERO_MESSAGE, source="zero")
+
+    # ---- scripted responses (TaskType) ---------------------------------------------------------------------
+    def gold_answer(self, task: Task) -> str:
+        """The solving answer: the gold program."""
+        return fence("python", task.program)
+
+    def proposal_answer(self, task: Task) -> str:
+        """A proposal of `task` again: its inputs and message."""
+        return "\n".join(fence("input", x) for x in task.inputs) + "\n" + fence("message", task.message)
 
 
 def _finish(task: Task, result) -> Verdict:

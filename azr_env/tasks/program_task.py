@@ -25,6 +25,7 @@ from azr_env.tasks.base import (
     TaskConfig,
     Verdict,
     apply_long_output,
+    fence,
     run_status_rejection,
 )
 from azr_env.tasks.parsing import answer_section, answer_value, code_blocks, first_block
@@ -162,3 +163,12 @@ class ProgramTaskType:
 
     def zero_task(self) -> Task:
         return Task(self.name, ZERO_PROGRAM, (ZERO_INPUT,), (ZERO_INPUT,), source="zero")
+
+    # ---- scripted responses (TaskType) ---------------------------------------------------------------------
+    def gold_answer(self, task: Task) -> str:
+        """The solving answer: the `answer_block` with the task's input (abduction) or output (the others)."""
+        return fence(self.answer_block, task.input if self.answer_block == "input" else task.output)
+
+    def proposal_answer(self, task: Task) -> str:
+        """A proposal of `task` again: its program and input."""
+        return fence("python", task.program) + "\n" + fence("input", task.input)
