@@ -17,4 +17,6 @@ def test_the_doc_has_runnable_snippets():
 def test_snippet_runs(code):
     if "azr_agents.micro" in code:
         pytest.importorskip("transformers")
+    if "multiagent" in code:
+        pytest.importorskip("pettingzoo")
     exec(compile(code, str(DOC), "exec"), {"__name__": "__main__"})
