@@ -1,5 +1,6 @@
 """`TokenIdsWrapper`: token-id observations and actions with a real Hugging Face tokenizer (issue 13, item 3)."""
 
+import pickle
 import warnings
 
 import gymnasium as gym
@@ -90,4 +91,20 @@ def test_sync_vector_env_with_the_wrapper(tokenizer):
         obs, reward, _, _, info = vec.step((answer, [1, 2, 3]))
         assert reward.tolist() == [1.0, -1.0]
         assert info["final_info"]["action_text"][0] == RIGHT
+    vec.close()
+
+
+def test_wrapped_env_pickles_and_runs_in_async_workers(tokenizer):
+    env = TokenIdsWrapper(gym.make("AZR-Deduction-v0", tasks=[DED]), tokenizer)
+    env.reset(seed=0)
+    clone = pickle.loads(pickle.dumps(env))
+    clone.reset(seed=0)
+    assert clone.step(tokenizer.encode(RIGHT, add_special_tokens=False))[1] == 1.0
+    clone.close()
+    env.close()
+    vec = gym.make_vec("AZR-Deduction-v0", 2, vectorization_mode="async", tasks=[DED],
+                       vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP, "shared_memory": False},
+                       wrappers=[lambda env: TokenIdsWrapper(env, tokenizer)])  # fmt: skip
+    vec.reset(seed=0)
+    assert vec.step((tokenizer.encode(RIGHT, add_special_tokens=False), [1, 2]))[1].tolist() == [1.0, -1.0]
     vec.close()
