@@ -38,6 +38,7 @@ from azr_agents.tracking import Tracker
 from azr_agents.trr import compute_advantages, masked_mean, ppo_clipped_policy_loss
 
 from azr_env import step as step_lib
+from azr_env.seeds import seed_run_buffers
 from azr_env.step import Samplers, StepPlan, StepResult
 
 
@@ -288,6 +289,9 @@ def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
     with Referee(round_config) as referee:
         heldout = heldout_deduction_tasks(config.eval_tasks, referee=referee) if config.eval_every else []
         if not seeded:
+            if config.seed_files:  # the reference's released seed files (azr_env.seeds)
+                progress.message("seed files: " + seed_run_buffers(buffers, config.seed_files, referee,
+                                                                   limit=config.seed_buffer_size))  # fmt: skip
             seeding_stage(config, referee, buffers, agent, np_rng, progress)
             if heldout:
                 last = evaluate_heldout(config, referee, evaluated, heldout)

@@ -18,7 +18,8 @@ Both are `str` (`AnyText`): the complete prompt (R1-wrapped by default) and the 
 ## Task source
 By default the procedural generator (`azr_env.generators`): `reset(seed=s)` draws candidate programs with the
 env's RNG, so the same seed gives the same task. `tasks=` overrides it with a list of `Task`s or dicts
-(`program`, `input`, `output`), a JSONL path, or a `TaskBuffer`; `reset(options={"task": ...})` pins one task.
+(`program`, `input`, `output`, or the reference's seed rows: `snippet`, ..., see `azr_env.seeds`), a JSONL path
+(such as a released `*_seed_io.jsonl`), or a `TaskBuffer`; `reset(options={"task": ...})` pins one task.
 
 ## Info
 `task_type`, `role` ("solve"); after a step also `task` (dict, the gold answer included), `format_ok`,
@@ -39,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,7 @@ from azr_env.errors import ConfigError, DataError
 from azr_env.generators import GeneratorConfig, generated_tasks_at
 from azr_env.rewards import MODES
 from azr_env.rounds import RoundConfig
+from azr_env.seeds import is_seed_row, tasks_from_seed_rows
 from azr_env.tasks import Task, get_task_type
 from azr_env.tasks.user_tasks import VALIDATE_POLICIES, task_from_row, validate_tasks
 
@@ -75,7 +78,13 @@ def load_tasks(tasks: Any, task_type: str) -> list[Task]:
                     raise DataError(f"{path}:{line_no}: not JSON ({exc})") from exc
     else:
         rows = list(tasks)
-    out = [task_from_row(row, task_type) for row in rows]
+    out = [task_from_row(row, task_type) for row in rows if not is_seed_row(row)]
+    seed_rows = [row for row in rows if is_seed_row(row)]
+    if seed_rows:  # the reference's released seed files: rows that cannot be read are dropped, with a summary
+        loaded = tasks_from_seed_rows(seed_rows, (task_type,))
+        if loaded.dropped:
+            warnings.warn(f"tasks: reference seed rows: {loaded.summary()}", stacklevel=3)
+        out += loaded.tasks
     out = [t for t in out if t.task_type == task_type]
     if not out:
         raise DataError(f"no {task_type} tasks in the given tasks ({len(rows)} rows)")

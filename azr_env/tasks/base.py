@@ -56,7 +56,12 @@ class Task:
 
     @classmethod
     def from_dict(cls, row: dict[str, Any], task_type: str | None = None) -> Task:
-        """Build from `{program, input, output}` or `{program, inputs, outputs, message}` rows."""
+        """Build from `{program, input, output}` or `{program, inputs, outputs, message}` rows, or from a row of
+        the reference's released seed files (`snippet`, ...; see `azr_env.seeds`)."""
+        if isinstance(row, dict) and "snippet" in row and "program" not in row:
+            from azr_env.seeds import task_from_seed_row
+
+            return task_from_seed_row(row, row.get("task_type") or task_type)
         try:
             kind = row.get("task_type") or task_type
             inputs = row["inputs"] if "inputs" in row else [row["input"]]
