@@ -132,6 +132,10 @@ def reproduce(results_path: str | Path, *, agent: Any = None, out_dir: str | Pat
             raise ConfigError(f"{original} was made with a Python agent ({(info or {}).get('repr', 'unknown')}); "
                               "reproduce it from Python: azr_evals.reproduce(path, agent=...)")
         agent = build_agent(info, settings.get("prompt_format", "r1"), api_key=api_key)
+    else:
+        from azr_agents.base import as_agent
+
+        agent = as_agent(agent)
     config = EvalConfig.from_dict(settings, target, progress=progress, agent_info=info)
     new = run(agent, config, log=log)
     return compare(original, old, new or {}, target)
