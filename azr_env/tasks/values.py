@@ -10,7 +10,6 @@ Answer grammars: `answer_mode="data"` admits literals plus calls of a few data c
 from __future__ import annotations
 
 import ast
-import sys
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -324,16 +323,23 @@ def __azr_plain(value, _type=type, _id=id, _len=len):
     return True
 
 
-def __azr_same(gold, value, cut=0, _repr=repr, _len=len, _eval=eval, _plain=__azr_plain):
-    from collections import Counter, OrderedDict, defaultdict, deque
-    text = _repr(value)
+def __azr_same(gold, value, cut=0, _repr=repr, _len=len, _plain=__azr_plain):
+    try:
+        text = _repr(value)
+    except Exception:  # e.g. an integer past the int-to-str digit limit: compare values only
+        text = None
+    if text is None:
+        return not cut and _plain(value) and __azr_equal(gold, value)
     if cut and _len(text) > cut:
         half = cut // 2
         return text[:half] + "..." + text[_len(text) - half:] == gold
     if text == gold:
         return True
-    if not _plain(value):
-        return False
+    return _plain(value) and __azr_equal(gold, value)
+
+
+def __azr_equal(gold, value, _eval=eval, _plain=__azr_plain):
+    from collections import Counter, OrderedDict, defaultdict, deque
     names = {"deque": deque, "Counter": Counter, "OrderedDict": OrderedDict, "defaultdict": defaultdict,
              "inf": float("inf"), "nan": float("nan"), "__builtins__": {"set": set, "frozenset": frozenset,
              "float": float, "complex": complex, "range": range, "bytearray": bytearray, "int": int}}
@@ -362,8 +368,3 @@ def read_sandbox_bools(value_repr: str | None, count: int) -> list[bool] | None:
         return None
     return [p == "True" for p in parts]
 
-
-def int_repr_limit() -> int:
-    """Digits above which `repr(int)` raises (Python's int-string conversion limit; 0 means none)."""
-    getter = getattr(sys, "get_int_max_str_digits", None)
-    return getter() if getter else 0

@@ -124,3 +124,18 @@ def test_empty_answer_is_wrong_not_unparsable(referee):
     # Issue 12 item 15: the reference scores a well-formatted empty answer −0.5 (its eval fails), not −1.
     results = referee.score([task()] * 2, [wrap("   "), wrap("```output\n\n```")])
     assert [(r.format_ok, r.reason, r.reward) for r in results] == [(True, "empty_answer", -0.5)] * 2
+
+
+def test_bare_fence_keeps_its_reward_and_says_why(referee):
+    # Issue 12 item 15: −0.5 `not_a_value` as before, with a detail that names the bare fence.
+    [result] = referee.score([task()], [wrap("```\n[1, 1]\n```")])
+    assert (result.reward, result.reason) == (-0.5, "not_a_value")
+    assert "bare ``` fence" in result.detail and "```output" in result.detail
+
+
+def test_proposal_program_is_the_first_block_of_any_tag():
+    # Issue 12 item 13: the reference takes the first fenced block whatever its tag.
+    response = wrap("```\ndef f(a):\n    return a\n```\n```input\n1\n```")
+    assert isinstance(DED.propose(response, [], CFG), Pending)
+    second = wrap("```input\n1\n```\n```python\ndef f(a):\n    return a\n```")
+    assert DED.propose(second, [], CFG).reason == "no_function"
