@@ -116,7 +116,11 @@ class SelfPlayConfig:
     induction_num_inputs: int = 10
     """Inputs an induction proposal must give (reference: 10)."""
     max_prompt_chars: int = 5600
-    """Proposer prompts longer than this are re-drawn (reference: 5600)."""
+    """Cap on proposer prompts in characters, used only where no tokenizer counts tokens (the trainer always has
+    the policy's): over it the references are re-drawn. Reference: it caps tokens, not characters."""
+    max_prompt_tokens: int = 5600
+    """Proposer prompts over this many tokens of the policy's tokenizer are re-drawn with other references
+    (reference: 5600, `content_max_length`)."""
     zero_learnability_reward: float = -0.5
     """Proposer reward for a valid task solved always or never (reference code -0.5; paper equations 0)."""
     diversity_weight: float = 0.0
@@ -225,6 +229,7 @@ class SelfPlayConfig:
         return TaskConfig(
             template_dir=self.prompts_from or self.template_dir, num_references=self.num_references,
             induction_num_inputs=self.induction_num_inputs, max_prompt_chars=self.max_prompt_chars,
+            max_prompt_tokens=self.max_prompt_tokens,
             prompt_format="raw" if self.chat_template else "r1", timeout_s=self.exec_timeout_s,
         )
 
@@ -242,7 +247,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "cpu-micro": {
         "model": "cpu-micro", "total_steps": 60, "batch_per_type": 8, "solver_batch_per_type": 24, "n_rollouts": 4,
         "seed_buffer_size": 16, "seeding_max_rounds": 10, "max_new_tokens": 64, "num_references": 2,
-        "induction_num_inputs": 6, "max_prompt_chars": 1200, "template_dir": "<micro>", "lr": 3e-4,
+        "induction_num_inputs": 6, "max_prompt_chars": 1200, "max_prompt_tokens": 1200, "template_dir": "<micro>",
+        "lr": 3e-4,
         "entropy_coef": 0.001, "diversity_weight": 0.5, "mini_batch_size": 24, "micro_batch_size": 24,
         "save_every": 5, "eval_every": 10, "eval_tasks": 128, "device": "cpu", "generation_batch_size": 64,
         "threads": 2, "exec_timeout_s": 5.0, "memory_mb": 512,

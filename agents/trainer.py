@@ -286,7 +286,7 @@ def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
         progress.message(f"resuming from {resume_from} at step {start_step}")
 
     evaluated = policy if isinstance(agent, ExternalRollouts) else agent  # held-out: the model being trained
-    with Referee(round_config) as referee:
+    with Referee(round_config, tokenizer=tokenizer) as referee:  # prompt cap in the policy's tokens (SPEC §5)
         heldout = heldout_deduction_tasks(config.eval_tasks, referee=referee) if config.eval_every else []
         if not seeded:
             if config.seed_files:  # the reference's released seed files (azr_env.seeds)

@@ -201,27 +201,31 @@ class BufferSet:
         *,
         max_chars: int = 5600,
         tries: int = 10,
+        measure: Callable[[str], int] = len,
     ) -> tuple[list[Task], str]:
         """K references uniformly without replacement from `source_types`, and the prompt they make.
 
-        A prompt over `max_chars` is re-drawn (SPEC §5), up to `tries` times; then references are dropped one
-        by one from the shortest draw until the prompt fits (or none are left).
+        A prompt whose `measure` (characters by default; `azr_env.tokens.PromptLength` counts the policy's
+        tokens, as the reference) is over `max_chars` is re-drawn (SPEC §5), up to `tries` times; then
+        references are dropped one by one from the shortest draw until the prompt fits (or none are left).
         """
         pool = self.pool(source_types)
         k = min(k, len(pool))
-        best: tuple[list[Task], str] | None = None
+        best: tuple[list[Task], str, int] | None = None
         for _ in range(max(1, tries)):
             refs = [pool[int(i)] for i in rng.choice(len(pool), size=k, replace=False)] if k else []
             prompt = prompt_of(refs)
-            if len(prompt) <= max_chars:
+            size = measure(prompt)
+            if size <= max_chars:
                 return refs, prompt
-            if best is None or len(prompt) < len(best[1]):
-                best = (refs, prompt)
+            if best is None or size < best[2]:
+                best = (refs, prompt, size)
         assert best is not None
-        refs, prompt = best
-        while len(prompt) > max_chars and len(refs) > (1 if k else 0):
+        refs, prompt, size = best
+        while size > max_chars and len(refs) > (1 if k else 0):
             refs = refs[:-1]
             prompt = prompt_of(refs)
+            size = measure(prompt)
         return refs, prompt
 
     def solver_batch(

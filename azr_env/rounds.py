@@ -67,6 +67,8 @@ class ProposerPrompt:
     task_type: str
     prompt: str
     references: tuple[Task, ...]
+    length_unit: str = "characters"
+    """What the prompt-length cap counted: "tokens" (the policy's tokenizer, as the reference) or "characters"."""
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,16 @@ class Referee:
         config: the round configuration.
         executor: an `azr_env.executor.Executor` to use (not closed by the referee); None creates one.
         hash_executor: the second executor for the hash-seed check (PYTHONHASHSEED differs); None creates one.
+        tokenizer: the policy's tokenizer: proposer prompts are capped at `max_prompt_tokens` of it, as the
+            reference does; None caps `max_prompt_chars` characters instead (`prompt_length.unit` says which).
     """
 
-    def __init__(self, config: RoundConfig | None = None, executor: Any = None, hash_executor: Any = None):
+    def __init__(self, config: RoundConfig | None = None, executor: Any = None, hash_executor: Any = None,
+                 tokenizer: Any = None):  # fmt: skip
+        from azr_env.tokens import PromptLength
+
         self.config = config or RoundConfig()
+        self.prompt_length = PromptLength(tokenizer)
         self._executor, self._hash_executor = executor, hash_executor
         self._owned: list[Any] = []
         self.executor_calls = 0  # run_many calls made (for benchmarks and tests)
@@ -203,7 +211,10 @@ class Referee:
 
     # ---- proposer side -------------------------------------------------------------------------------------
     def proposer_prompt(self, buffers: BufferSet, task_type: str, rng: np.random.Generator) -> ProposerPrompt:
-        """One proposer prompt with K references drawn from `buffers` (5600-character redraw, SPEC §5)."""
+        """One proposer prompt with K references drawn from `buffers`, re-drawn while over the cap (SPEC §5):
+        `max_prompt_tokens` tokens with a tokenizer, else `max_prompt_chars` characters."""
+        from azr_env.tokens import prompt_cap
+
         kind = get_task_type(task_type)
         cfg = self.config.task
         refs, prompt = buffers.draw_references(
@@ -211,9 +222,10 @@ class Referee:
             kind.num_references(cfg),
             rng,
             lambda rs: format_prompt(kind.proposer_prompt(rs, cfg), cfg.prompt_format, cfg.template_dir),
-            max_chars=cfg.max_prompt_chars,
+            max_chars=prompt_cap(cfg, self.prompt_length),
+            measure=self.prompt_length,
         )
-        return ProposerPrompt(kind.name, prompt, tuple(refs))
+        return ProposerPrompt(kind.name, prompt, tuple(refs), length_unit=self.prompt_length.unit)
 
     def proposer_prompts(
         self, buffers: BufferSet, counts: Mapping[str, int], rng: np.random.Generator

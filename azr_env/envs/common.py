@@ -24,15 +24,15 @@ MAX_OBSERVATION_CHARS = 1 << 16
 MAX_ACTION_CHARS = 1 << 26
 
 _LOCK = threading.Lock()
-_SHARED: dict[tuple[int, RoundConfig], list[Any]] = {}  # (pid, config) -> [referee, users]
+_SHARED: dict[tuple[int, RoundConfig, int], list[Any]] = {}  # (pid, config, id(tokenizer)) -> [referee, users]
 
 
-def acquire_referee(config: RoundConfig) -> Referee:
+def acquire_referee(config: RoundConfig, tokenizer: Any = None) -> Referee:
     with _LOCK:
-        key = (os.getpid(), config)
+        key = (os.getpid(), config, id(tokenizer))
         entry = _SHARED.setdefault(key, [None, 0])
         if entry[0] is None:
-            entry[0] = Referee(config)
+            entry[0] = Referee(config, tokenizer=tokenizer)
         entry[1] += 1
         return entry[0]
 
@@ -115,7 +115,7 @@ class AZRBaseEnv(gym.Env):
     }
 
     def __init__(self, config: RoundConfig | None = None, referee: Referee | None = None,
-                 render_mode: str | None = None):  # fmt: skip
+                 render_mode: str | None = None, tokenizer: Any = None):  # fmt: skip
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError(f"render_mode={render_mode!r}; choose one of {self.metadata['render_modes']} or None")
         if config is not None and not isinstance(config, RoundConfig):
@@ -125,6 +125,7 @@ class AZRBaseEnv(gym.Env):
         self.observation_space = AnyText(MAX_OBSERVATION_CHARS)
         self.action_space = AnyText(MAX_ACTION_CHARS)
         self._given_referee = referee
+        self._tokenizer = tokenizer  # the policy's: proposer prompts are capped in its tokens (else characters)
         self._shared_referee: Referee | None = None
         self._last: tuple[str, str, dict] | None = None  # (observation, last action, info) for render
 
@@ -133,7 +134,7 @@ class AZRBaseEnv(gym.Env):
         if self._given_referee is not None:
             return self._given_referee
         if self._shared_referee is None:
-            self._shared_referee = acquire_referee(self.config)
+            self._shared_referee = acquire_referee(self.config, self._tokenizer)
         return self._shared_referee
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:

@@ -14,12 +14,14 @@ Invalid or badly formatted: −1. Valid, without a `solver`: `validity_only_rewa
 `n_rollouts` (8) solver answers, or `zero_learnability_reward` (−0.5) when p is 0 or 1.
 
 ## Info
-`task_type`, `role` ("propose"), `references` (dicts); after a step also `format_ok`, `valid`, `reason`,
+`task_type`, `role` ("propose"), `references` (dicts), `prompt_length_unit` at reset ("tokens" when a tokenizer
+was given, else "characters": what the 5600 cap on the prompt counted); after a step also `format_ok`, `valid`, `reason`,
 `detail`, `task` (dict or None), `solve_rate` (None without a solver), `added` (entered the buffer), `reward`.
 
 ## Arguments
 `task_type`, `solver`, `config` (`RoundConfig`), `buffers` (`BufferSet` to share), `buffer_dir` (persist and
-resume as JSONL), `referee`, `render_mode`, `continuing`, `max_tasks`.
+resume as JSONL), `referee`, `render_mode`, `continuing`, `max_tasks`, `tokenizer` (the policy's: the proposer
+prompt is capped at `max_prompt_tokens` of it, as the reference; without one, `max_prompt_chars` characters).
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ class AZRProposeEnv(AZRBaseEnv):
         render_mode: str | None = None,
         continuing: bool = False,
         max_tasks: int = 256,
+        tokenizer: Any = None,
     ):
-        super().__init__(config, referee, render_mode)
+        super().__init__(config, referee, render_mode, tokenizer)
         kind = get_task_type(task_type)
         if not isinstance(max_tasks, int) or max_tasks < 1:
             raise ConfigError(f"max_tasks={max_tasks!r}; must be an int >= 1")
@@ -82,7 +85,8 @@ class AZRProposeEnv(AZRBaseEnv):
     def _start(self) -> tuple[str, dict]:
         self._prompt = self.referee.proposer_prompt(self.buffers, self.task_type, self.np_random)
         info = {"task_type": self.task_type, "role": "propose",
-                "references": [t.to_dict() for t in self._prompt.references]}  # fmt: skip
+                "references": [t.to_dict() for t in self._prompt.references],
+                "prompt_length_unit": self._prompt.length_unit}  # fmt: skip
         info = clean_info(info)
         self._record(self._prompt.prompt, "", info)
         return self._prompt.prompt, info

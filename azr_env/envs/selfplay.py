@@ -18,7 +18,9 @@ The scalar reward of every step belongs to the role that acted in it (`info["rol
 
 ## Arguments
 `task_types` (default deduction, abduction, induction), `n_rollouts` (default `config.n_rollouts`, 8),
-`config`, `buffers`, `buffer_dir`, `referee`, `render_mode`.
+`config`, `buffers`, `buffer_dir`, `referee`, `render_mode`, `tokenizer` (the policy's: proposer prompts are capped
+at `max_prompt_tokens` of it, as the reference; without one at `max_prompt_chars` characters; the reset info's
+`prompt_length_unit` says which).
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ class AZRSelfPlayEnv(AZRBaseEnv):
         buffer_dir: Any = None,
         referee: Any = None,
         render_mode: str | None = None,
+        tokenizer: Any = None,
     ):
-        super().__init__(config, referee, render_mode)
+        super().__init__(config, referee, render_mode, tokenizer)
         self.task_types = [get_task_type(t).name for t in task_types]
         if not self.task_types:
             raise ConfigError("task_types is empty; give at least one of deduction, abduction, induction")
@@ -73,7 +76,8 @@ class AZRSelfPlayEnv(AZRBaseEnv):
         task_type = self.task_types[int(self.np_random.integers(len(self.task_types)))]
         self._prompt = self.referee.proposer_prompt(self.buffers, task_type, self.np_random)
         self._phase, self._task, self._answers = "propose", None, []
-        info = {"task_type": task_type, "role": "propose", "next_role": "propose"}
+        info = {"task_type": task_type, "role": "propose", "next_role": "propose",
+                "prompt_length_unit": self._prompt.length_unit}  # fmt: skip
         info = clean_info(info)
         self._record(self._prompt.prompt, "", info)
         return self._prompt.prompt, info

@@ -216,7 +216,11 @@ class TaskConfig:
     num_references: int = 6
     """K, reference tasks shown to the deduction/abduction proposer (reference: 6)."""
     max_prompt_chars: int = 5600
-    """Proposer prompts longer than this are re-drawn with other references (reference: 5600)."""
+    """Without a tokenizer: proposer prompts over this many characters are re-drawn with other references. The
+    reference caps tokens, not characters (see max_prompt_tokens): a character cap is far stricter on code."""
+    max_prompt_tokens: int = 5600
+    """With the policy's tokenizer (Referee(tokenizer=...), envs' tokenizer=, the trainers): proposer prompts over
+    this many tokens are re-drawn with other references (reference: 5600 tokens, `content_max_length`)."""
     induction_num_inputs: int = 10
     """Inputs an induction proposal must give; the last ones written are kept (reference: 10)."""
     prompt_format: str = "r1"
