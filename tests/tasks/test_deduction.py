@@ -139,3 +139,18 @@ def test_proposal_program_is_the_first_block_of_any_tag():
     assert isinstance(DED.propose(response, [], CFG), Pending)
     second = wrap("```input\n1\n```\n```python\ndef f(a):\n    return a\n```")
     assert DED.propose(second, [], CFG).reason == "no_function"
+
+
+def test_predefined_names_are_an_option(executor):
+    # Issue 12 item 17: the reference predefines nothing; a program using `deque` unimported is invalid there.
+    from azr_env.rounds import Referee, RoundConfig
+
+    response = proposal("def f(x):\n    return list(deque(x))", "[1]")
+    imported = proposal("from collections import deque\ndef f(x):\n    return list(deque(x))", "[1]")
+    with Referee(RoundConfig(task=TaskConfig(predefined_names=False)), executor=executor) as bare:
+        [without, with_import] = bare.validate([("deduction", response, []), ("deduction", imported, [])])
+    assert without.reason == "execution_error" and "deque" in without.detail
+    assert with_import.valid
+    with Referee(RoundConfig(), executor=executor) as ours:
+        [default] = ours.validate([("deduction", response, [])])
+    assert default.valid
