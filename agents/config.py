@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from azr_agents.reflection import CONCERNING_PHRASES, REFLECTION_KEYWORDS
+
 from azr_env.errors import ConfigError
 
 TASK_TYPES = ("deduction", "abduction", "induction")
@@ -163,6 +165,13 @@ class SelfPlayConfig:
     """Also write TensorBoard event files to run_dir/tb (needs the `tensorboard` package)."""
     wandb_project: str | None = None
     """Also log to this Weights & Biases project (needs `wandb`)."""
+    reflection_keywords: tuple[str, ...] = REFLECTION_KEYWORDS
+    """Logged per step: the share of responses containing one of these (reflect/reflect_ratio) and the share of
+    correct ones among them, overall and per role and type. Reference: the same metrics with its own list
+    (utils/auxiliary.py; `azr_agents.reflection.read_reference_keywords` reads it from your copy)."""
+    concerning_phrases: tuple[str, ...] = CONCERNING_PHRASES
+    """Responses containing one of these are counted per step (safety/concerning_count) and saved to
+    run_dir/flagged.jsonl; `azr report` shows both. Reference: not measured."""
     samples_per_type: int = 4
     """Proposed tasks and solver answers per type kept in samples.jsonl each step (for the report)."""
     report: bool = True

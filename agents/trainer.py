@@ -34,6 +34,7 @@ from azr_agents.config import SelfPlayConfig, to_yaml
 from azr_agents.http_rollouts import ExternalRollouts, HTTPRollouts
 from azr_agents.policy import Rollout, collate, rollout_from_generation, token_logprobs
 from azr_agents.progress import Progress
+from azr_agents.reflection import FLAGGED_FILE, response_checks
 from azr_agents.tracking import Tracker
 from azr_agents.trr import compute_advantages, masked_mean, ppo_clipped_policy_loss
 
@@ -145,7 +146,8 @@ def play_step(config, referee, buffers, agent, tokenizer, np_rng, step: int) -> 
              for i, s in enumerate(result.solutions)]
     tokens = sum(len(g.token_ids or g.text) for g in result.records())
     generate_s = result.timings["generate_s"]
-    metrics = dict(result.metrics)
+    metrics = dict(result.metrics) | response_checks(result, config.run_dir, step, keywords=config.reflection_keywords,
+                                                     phrases=config.concerning_phrases)  # fmt: skip
     metrics |= {"time/generate_s": generate_s, "time/execute_s": result.timings["execute_s"],
                 "perf/gen_tokens": tokens, "perf/gen_tokens_per_s": tokens / max(generate_s, 1e-9)}
     return rows, metrics, sample_rows(config, result)
@@ -255,10 +257,10 @@ def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
         state = json.loads((resume_from / "state.json").read_text())
         start_step, seeded = state["step"] + 1, True
         restore_buffers(resume_from, buffer_dir)
-        for name in ("metrics.jsonl", "samples.jsonl"):
+        for name in ("metrics.jsonl", "samples.jsonl", FLAGGED_FILE):
             truncate_jsonl(run_dir / name, state["step"])
     else:  # a fresh start (also after a kill before the first checkpoint): no stale logs or buffers
-        for name in ("metrics.jsonl", "samples.jsonl"):
+        for name in ("metrics.jsonl", "samples.jsonl", FLAGGED_FILE):
             (run_dir / name).unlink(missing_ok=True)
         shutil.rmtree(buffer_dir, ignore_errors=True)
         shutil.rmtree(ckpt_root, ignore_errors=True)
