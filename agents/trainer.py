@@ -13,6 +13,7 @@ into training rows, and trains. The math is in `azr_agents.trr` (unit-tested).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import random
 import shutil
@@ -122,7 +123,7 @@ def step_samplers(agent, config: SelfPlayConfig, step: int) -> Samplers:
 def seeding_stage(config, referee, buffers, agent, np_rng, progress) -> None:
     """SPEC §5 (`azr_env.step.seed_buffers`): the model proposes (no training) until each buffer holds
     `seed_buffer_size` tasks; stops the run with a clear message when `seeding_max_rounds` rounds do not suffice."""
-    rounds = iter(range(config.seeding_max_rounds))
+    rounds = itertools.count()  # one sampling seed per seeding round
 
     def propose(prompts):
         return [g[0] for g in sample(agent, [p.prompt for p in prompts], config,

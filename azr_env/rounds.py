@@ -26,7 +26,7 @@ from azr_env import step as step_lib
 from azr_env.buffer import BufferSet
 from azr_env.errors import ConfigError
 from azr_env.rewards import RewardConfig, complexity_score, diversity_score, proposer_reward, solver_reward
-from azr_env.step import StepPlan, TextJudge, agent_samplers
+from azr_env.step import StepConfig, StepPlan, TextJudge, agent_samplers, answer_only
 from azr_env.tasks.base import Job, ParsedAnswer, Pending, Rejection, Task, TaskConfig, Verdict
 from azr_env.tasks.registry import AZR_TASK_TYPES, get_task_type
 from azr_env.tasks.templates import format_prompt
@@ -47,11 +47,14 @@ class RoundConfig:
     rollout_temperature: float = 1.0
     """Sampling temperature of the learnability rollouts (reference 1.0)."""
     max_new_tokens: int = 512
-    """Response length asked of the agent in `play_round` and rollouts (reference 8096 tokens)."""
+    """Longest response, in tokens, that `play_round`, `seed_buffers` and `solve_rates` ask the agent for (the
+    trainers pass their own sampler settings). 512 keeps envs and tests quick; the reference samples up to 8096."""
     workers: int = 2
     """Worker processes of an executor the referee creates itself."""
     memory_mb: int = 1024
     """Memory limit per program of an executor the referee creates itself."""
+    step: StepConfig = field(default_factory=StepConfig)
+    """How the self-play step and the seeding stage play (`azr_env.step.StepConfig`)."""
 
     def __post_init__(self) -> None:
         if self.n_rollouts < 1:
@@ -289,7 +292,8 @@ class Referee:
               purpose: str = "train") -> list[SolveResult]:  # fmt: skip
         """Score solver responses against their tasks (SPEC §2, §4); identical (task, answer) pairs run once.
 
-        `purpose` says why: a training sample ("train") or a learnability rollout ("rollout").
+        `purpose` says why: a training sample ("train") or a learnability rollout ("rollout"), which is scored
+        on its answer alone unless `config.step.rollout_format_check` (reference: no format check there).
         """
         if len(tasks) != len(responses):
             raise ConfigError(f"score: {len(tasks)} tasks but {len(responses)} responses; pass one per task")
@@ -298,6 +302,8 @@ class Referee:
         unique: dict[tuple, int] = {}
         staged: list[Any] = []
         slots: list[int | None] = []
+        if purpose == "rollout" and not self.config.step.rollout_format_check:
+            responses = [answer_only(r) for r in responses]  # reference: rollouts are read on the answer alone
         for task, response in zip(tasks, responses):
             kind = get_task_type(task.task_type)
             answer = kind.parse_answer(response if isinstance(response, str) else "", cfg)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -41,6 +41,45 @@ log = logging.getLogger(__name__)
 
 PURPOSES = ("train", "rollout")
 """Why a solver answer is scored: a training sample ("train") or a learnability rollout ("rollout")."""
+SOLVER_BATCH_SOURCES = ("previous", "current")
+
+
+@dataclass(frozen=True)
+class StepConfig:
+    """How the self-play step and the seeding stage play. Defaults: the reference's behaviour (SPEC §4–5)."""
+
+    solver_batch_source: str = "previous"
+    """Which new tasks a step's solver batch starts from, topped up uniformly from the buffer: "previous"
+    (reference: the tasks added in the step before, since its data loader is built before the step's proposals
+    are validated; drawn before this step's tasks enter the buffer) or "current" (this step's new tasks)."""
+    rollout_format_check: bool = False
+    """Score the N learnability rollouts with the format check (a correct answer without `</think>` then counts
+    as unsolved). Reference: False, the rollouts are scored on the answer alone (the text after the last
+    `<answer>`, up to `</answer>`)."""
+    admit_badly_formatted: bool = True
+    """A proposal whose response is badly formatted but whose answer holds a valid task: the task still enters
+    the buffer, while the proposer's reward stays −1 (reference: True). False: such tasks are dropped."""
+    seed_shared_pool: bool = True
+    """Seeding: deduction and abduction fill ONE pool (each valid task of either enters both buffers) until it
+    holds the target; induction is seeded afterwards, on its own (reference: True). False: every buffer is
+    seeded to the target on its own."""
+
+    def __post_init__(self) -> None:
+        if self.solver_batch_source not in SOLVER_BATCH_SOURCES:
+            raise ConfigError(f"solver_batch_source={self.solver_batch_source!r}; choose one of "
+                              f"{SOLVER_BATCH_SOURCES}")  # fmt: skip
+
+
+def answer_only(response: str) -> str:
+    """`response` as a well-formatted one carrying only its answer: the text after the last `<answer>`, up to
+    `</answer>` (reference: how learnability rollouts are read, without a format check); no `<answer>`: an
+    empty answer. Well-formatted responses pass unchanged."""
+    from azr_env.tasks.parsing import is_well_formatted
+
+    if not isinstance(response, str) or is_well_formatted(response):
+        return response
+    tail = response[response.rfind("<answer>") + len("<answer>"):] if "<answer>" in response else ""
+    return f"<think></think>\n<answer>{tail.split('</answer>', 1)[0]}</answer>"
 
 
 # ---- what flows through a step --------------------------------------------------------------------------------
@@ -119,6 +158,11 @@ class TextJudge:
 
     def validate(self, prompts: Sequence[ProposerPrompt], records: Sequence[Any]) -> list[ProposalResult]:
         return self.referee.validate([(p.task_type, record_text(r), p.references) for p, r in zip(prompts, records)])
+
+    def validate_answer_only(self, prompts: Sequence[ProposerPrompt], records: Sequence[Any]) -> list[ProposalResult]:
+        """Validate what the answers hold, ignoring the response format (`StepConfig.admit_badly_formatted`)."""
+        return self.referee.validate([(p.task_type, answer_only(record_text(r)), p.references)
+                                      for p, r in zip(prompts, records)])  # fmt: skip
 
     def score(self, prompts: Sequence[SolverPrompt], records: Sequence[Any], *,
               purpose: str = "train") -> list[SolveResult]:  # fmt: skip
@@ -255,11 +299,28 @@ def propose_and_validate(referee: Referee, buffers: BufferSet, samplers: Sampler
     return prompts, records, results
 
 
+def solver_tasks(buffers: BufferSet, rng: np.random.Generator, plan: StepPlan, new_at: int) -> list[Task]:
+    """Per type, the tasks added at step `new_at` topped up uniformly from the whole buffer (SPEC §5)."""
+    return [t for kind in plan.task_types for t in buffers.solver_batch(kind, plan.solver_per_type, rng, step=new_at)]
+
+
+def admit_unformatted(buffers: BufferSet, judge: Judge, prompts: Sequence[ProposerPrompt],
+                      records: Sequence[Any], results: Sequence[ProposalResult], step: int) -> list[Task]:
+    """Tasks of badly formatted proposals whose answers are valid enter the buffer (reward stays −1)."""
+    rescue = getattr(judge, "validate_answer_only", None)
+    bad = [i for i, r in enumerate(results) if r.reason == "bad_format"]
+    if rescue is None or not bad:
+        return []
+    return admit(buffers, rescue([prompts[i] for i in bad], [records[i] for i in bad]), step)
+
+
 def solve_batch(referee: Referee, buffers: BufferSet, samplers: Samplers, judge: Judge, rng: np.random.Generator,
-                plan: StepPlan, step: int, clock: _Clock | None = None) -> list[Solution]:
-    """The solver batch of `step` per type (SPEC §5: new tasks topped up from the buffer), one answer each."""
+                plan: StepPlan, step: int, clock: _Clock | None = None,
+                tasks: Sequence[Task] | None = None) -> list[Solution]:  # fmt: skip
+    """The solver batch of `step` (`tasks`, else drawn: this step's new tasks topped up), one answer each."""
     clock = clock or _Clock({})
-    tasks = [t for kind in plan.task_types for t in buffers.solver_batch(kind, plan.solver_per_type, rng, step=step)]
+    if tasks is None:
+        tasks = solver_tasks(buffers, rng, plan, step)
     prompts = [SolverPrompt(t, referee.solver_prompt(t)) for t in tasks]
     groups = clock.run("generate_s", samplers.solve, prompts, 1) if prompts else []
     records = [g[0] for g in groups]
@@ -281,28 +342,40 @@ def play_step(
 ) -> StepResult:
     """One AZR self-play step (SPEC §4–5).
 
+    0. with `solver_batch_source="previous"` (reference), draw the solver batch now: per type, the tasks added
+       at step - 1 topped up from the buffer as it is before this step's proposals (with `solve_rng`, default
+       `rng`);
     1. propose `plan.proposals_per_type` tasks per type, each prompt showing K references drawn with `rng`;
-    2. validate them (the judge; one sandbox pass) and add the valid ones to `buffers` at `step`;
+    2. validate them (the judge; one sandbox pass) and add the valid ones to `buffers` at `step` (with
+       `admit_badly_formatted`, also the valid tasks of badly formatted responses, reward still −1);
     3. N learnability rollouts per valid task -> solve rate p -> proposer reward (`Referee.proposer_rewards`,
-       which adds the optional diversity / complexity terms of `rewards.py`);
-    4. solve the step's solver batch per type (drawn with `solve_rng`, default `rng`) and score each answer.
+       which adds the optional diversity / complexity terms of `rewards.py`); the rollouts are scored on the
+       answer alone unless `rollout_format_check`;
+    4. solve the solver batch (with "current": drawn now, this step's new tasks topped up) and score it.
+
+    The options are the referee's `config.step` (`StepConfig`).
 
     The six TRR++ groups are {propose, solve} x `plan.task_types`: `proposals` and `solutions` carry role and
     task type. Never re-tokenizes: records come back as the samplers returned them.
     """
     plan = plan or StepPlan()
     judge = judge or TextJudge(referee)
+    options: StepConfig = getattr(referee.config, "step", None) or StepConfig()
     out = StepResult([], [])
     clock = _Clock(out.timings)
+    tasks = solver_tasks(buffers, solve_rng or rng, plan, step - 1) if options.solver_batch_source == "previous" \
+        else None  # fmt: skip
     counts = {t: plan.proposals_per_type for t in plan.task_types}
     prompts, records, results = propose_and_validate(referee, buffers, samplers, judge, rng, counts, clock)
     valid = admit(buffers, results, step)
+    if options.admit_badly_formatted:
+        clock.run("execute_s", admit_unformatted, buffers, judge, prompts, records, results, step)
     n = plan.n_rollouts or referee.config.n_rollouts
     rates_valid, out.rollouts = learnability(referee, samplers, judge, valid, n, clock)
     rates = spread_rates(results, rates_valid)
     rewards = referee.proposer_rewards(results, rates, [p.references for p in prompts])
     out.proposals = [Proposal(*row) for row in zip(prompts, records, results, rates, rewards)]
-    out.solutions = solve_batch(referee, buffers, samplers, judge, solve_rng or rng, plan, step, clock)
+    out.solutions = solve_batch(referee, buffers, samplers, judge, solve_rng or rng, plan, step, clock, tasks)
     out.metrics = step_metrics(out, buffers, plan.task_types)
     return out
 
@@ -310,6 +383,10 @@ def play_step(
 # ---- the seeding stage ------------------------------------------------------------------------------------------
 class SeedingError(ConfigError):
     """The seeding stage used its whole budget and some buffer is still short of the target."""
+
+
+SHARED_POOL_TYPES = ("deduction", "abduction")
+"""The types whose seeding shares one pool (`StepConfig.seed_shared_pool`): the same (program, input, output)."""
 
 
 def seed_buffers(
@@ -328,25 +405,31 @@ def seed_buffers(
     """SPEC §5 seeding stage: propose (no training) until every buffer of `task_types` holds `target` tasks.
 
     Each round sends `batch` proposer prompts per short type; valid tasks enter their buffer at step -1 until it
-    holds `target` (never more: later valid ones of that round are dropped). Returns the final counts; raises
-    `SeedingError`, naming the short buffers and the knobs, when `max_rounds` rounds still leave one short.
-    `on_round(round, counts)` is called after every round (progress).
+    holds `target` (never more: later valid ones of that round are dropped). With the referee's
+    `config.step.seed_shared_pool` (reference), deduction and abduction fill one pool: a valid task of either
+    enters both buffers, and induction (whose proposer is shown the pool's programs) is seeded after them, on its
+    own; each of the two phases has `max_rounds` rounds. Returns the final counts; raises `SeedingError`, naming
+    the short buffers and the knobs, when the rounds still leave one short. `on_round(round, counts)` is called
+    after every round (progress).
     """
     if target < 0 or batch < 1 or max_rounds < 0:
         raise ConfigError(f"target={target}, batch={batch} and max_rounds={max_rounds}: need target >= 0, "
                           "batch >= 1, max_rounds >= 0")  # fmt: skip
     judge = judge or TextJudge(referee)
-    samplers = Samplers(propose, lambda prompts, n: [])
-    for round_ in range(max_rounds):
-        short = {t: batch for t in task_types if len(buffers[t]) < target}
-        if not short:
-            break
-        _, _, results = propose_and_validate(referee, buffers, samplers, judge, rng, short)
-        for result in results:
-            if result.valid and result.task is not None and len(buffers[result.task_type]) < target:
-                buffers.add(result.task, -1)
-        if on_round is not None:
-            on_round(round_, buffers.counts())
+    options: StepConfig = getattr(referee.config, "step", None) or StepConfig()
+    pooled = [t for t in SHARED_POOL_TYPES if t in task_types] if options.seed_shared_pool else []
+    pooled = pooled if len(pooled) == len(SHARED_POOL_TYPES) else []
+    phases = [list(task_types)]
+    if pooled and "induction" in task_types:
+        phases = [[t for t in task_types if t != "induction"], ["induction"]]
+    rounds = 0
+    for phase in phases:
+        for _ in range(max_rounds):
+            if not _seed_round(referee, buffers, propose, rng, judge, phase, pooled, target, batch):
+                break
+            if on_round is not None:
+                on_round(rounds, buffers.counts())
+            rounds += 1
     counts = buffers.counts()
     missing = {t: counts[t] for t in task_types if counts[t] < target}
     if missing:
@@ -355,6 +438,26 @@ def seed_buffers(
             f"of the target {target}; raise the round budget, lower the target, or start from a stronger model"
         )
     return counts
+
+
+def _seed_round(referee: Referee, buffers: BufferSet, propose: ProposeFn, rng: np.random.Generator, judge: Judge,
+                task_types: Sequence[str], pooled: Sequence[str], target: int, batch: int) -> bool:
+    """One seeding round over the short types of `task_types`; False when none is short (nothing done)."""
+    short = {t: batch for t in task_types if len(buffers[t]) < target}
+    if any(t in short for t in pooled):
+        short |= {t: batch for t in pooled}  # the pool is short while either of its buffers is
+    if not short:
+        return False
+    samplers = Samplers(propose, lambda prompts, n: [])
+    _, _, results = propose_and_validate(referee, buffers, samplers, judge, rng, short)
+    for result in results:
+        if not result.valid or result.task is None:
+            continue
+        copies = [replace(result.task, task_type=t) for t in pooled] if result.task_type in pooled else [result.task]
+        for task in copies:
+            if len(buffers[task.task_type]) < target:
+                buffers.add(task, -1)
+    return True
 
 
 # ---- metrics ------------------------------------------------------------------------------------------------------
@@ -388,7 +491,8 @@ def step_metrics(result: StepResult, buffers: BufferSet | None = None,
 
 
 __all__ = [
-    "PURPOSES", "Judge", "Proposal", "Samplers", "SeedingError", "Solution", "SolverPrompt", "StepPlan", "StepResult",
-    "TextJudge", "admit", "agent_samplers", "learnability", "play_step", "propose_and_validate", "record_text",
-    "seed_buffers", "solve_batch", "solve_rates", "spread_rates", "step_metrics",
+    "PURPOSES", "SHARED_POOL_TYPES", "Judge", "Proposal", "Samplers", "SeedingError", "Solution", "SolverPrompt",
+    "StepConfig", "StepPlan", "StepResult", "TextJudge", "admit", "admit_unformatted", "agent_samplers", "answer_only",
+    "learnability", "play_step", "propose_and_validate", "record_text", "seed_buffers", "solve_batch", "solve_rates",
+    "solver_tasks", "spread_rates", "step_metrics",
 ]  # fmt: skip

@@ -1,0 +1,109 @@
+"""The step's reference-behaviour switches (issue 12 items 1, 2, 3, 9; azr_env.step.StepConfig): each test shows
+the reference's behaviour (the default) and ours where an option changes it."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from azr_env import step as step_lib
+from azr_env.buffer import BufferSet
+from azr_env.rounds import Referee, RoundConfig
+from azr_env.step import StepConfig, StepPlan
+from azr_env.tasks import Task
+
+TASK = Task("deduction", "def f(x):\n    return x + 1", ("1",), ("2",))
+counter = itertools.count(1000)
+
+
+def referee_with(executor, **options) -> Referee:
+    return Referee(RoundConfig(n_rollouts=8, step=StepConfig(**options)), executor=executor)
+
+
+def proposal(i: int, *, formatted: bool = True) -> str:
+    answer = f"```python\ndef f(a):\n    return a * {i % 5 + 2} + {i}\n```\n```input\n{i}\n```"
+    return f"x</think><answer>{answer}</answer>" if formatted else f"x<answer>{answer}</answer>"
+
+
+def test_learnability_rollouts_are_scored_on_the_answer_alone(executor):
+    """Reference (item 1): 8 correct answers, 4 of them without </think>: p = 1.0 (-0.5); ours with the format
+    check: p = 0.5 (+0.5)."""
+    answers = ["x</think><answer>```output\n2\n```</answer>"] * 4 + ["<answer>```output\n2\n```</answer>"] * 4
+    solver = step_lib.Samplers(propose=lambda ps: [], solve=lambda ps, n: [answers[:n] for _ in ps])
+    rates = {}
+    for check in (False, True):
+        with referee_with(executor, rollout_format_check=check) as ref:
+            [p], _ = step_lib.learnability(ref, solver, step_lib.TextJudge(ref), [TASK], 8)
+            [valid] = ref.validate([("deduction", proposal(1), [])])
+            rates[check] = (p, ref.proposer_rewards([valid], [p])[0])
+    assert rates == {False: (1.0, -0.5), True: (0.5, 0.5)}
+    with referee_with(executor) as ref:  # training answers keep the format check
+        [scored] = ref.score([TASK], ["<answer>```output\n2\n```</answer>"])
+        assert not scored.format_ok and scored.reward == -1.0
+        [empty] = ref.score([TASK], ["no answer tag at all"], purpose="rollout")
+        assert not empty.correct
+
+
+def _samplers():
+    def propose(prompts):
+        return [proposal(next(counter)) for _ in prompts]
+
+    return step_lib.Samplers(propose=propose, solve=lambda ps, n: [["x</think><answer>0</answer>"] * n for _ in ps])
+
+
+def test_the_solver_batch_is_the_previous_steps_tasks(executor):
+    """Reference (item 2): step t solves the tasks added at step t-1 (its loader is built before the step's
+    proposals are validated), topped up from the buffer as it was; ours with "current": step t's own tasks."""
+    plan = StepPlan(("deduction",), 3)
+    for source in ("previous", "current"):
+        with referee_with(executor, solver_batch_source=source) as ref:
+            buffers = BufferSet(("deduction",))
+            first = step_lib.play_step(ref, buffers, _samplers(), np.random.default_rng(0), step=0, plan=plan)
+            second = step_lib.play_step(ref, buffers, _samplers(), np.random.default_rng(1), step=1, plan=plan)
+        new = {0: {p.result.task for p in first.proposals}, 1: {p.result.task for p in second.proposals}}
+        solved = {0: {s.prompt.task for s in first.solutions}, 1: {s.prompt.task for s in second.solutions}}
+        if source == "previous":
+            assert solved[0] == set(BufferSet(("deduction",))["deduction"].tasks)  # step 0: the seeds (step -1)
+            assert solved[1] == new[0] and not solved[1] & new[1]
+        else:
+            assert solved[0] == new[0] and solved[1] == new[1]
+
+
+def test_a_valid_task_in_a_badly_formatted_response_enters_the_buffer(executor):
+    """Reference (item 9): the task enters the buffer, the proposer still gets -1; ours with the option off:
+    dropped."""
+    samplers = step_lib.Samplers(propose=lambda ps: [proposal(7, formatted=False) for _ in ps],
+                                 solve=lambda ps, n: [["x"] * n for _ in ps])  # fmt: skip
+    sizes = {}
+    for admit in (True, False):
+        with referee_with(executor, admit_badly_formatted=admit) as ref:
+            buffers = BufferSet(("deduction",))
+            out = step_lib.play_step(ref, buffers, samplers, np.random.default_rng(0), step=0,
+                                     plan=StepPlan(("deduction",), 1))  # fmt: skip
+        assert [p.reward for p in out.proposals] == [-1.0] and out.proposals[0].result.reason == "bad_format"
+        sizes[admit] = len(buffers["deduction"])
+    assert sizes == {True: 2, False: 1}
+
+
+def test_seeding_fills_one_shared_pool_for_deduction_and_abduction(executor):
+    """Reference (item 3): one pool copied into both buffers, induction seeded after it; ours with the option
+    off: each buffer on its own."""
+    def propose(prompts):
+        out = []
+        for p in prompts:
+            i = next(counter)
+            if "PLUGGED HERE" in p.prompt:  # induction: ten inputs and a message
+                blocks = "".join(f"```input\n{i + k}\n```\n" for k in range(10))
+                out.append(f"x</think><answer>{blocks}```message\nhint\n```</answer>")
+            else:
+                out.append(proposal(i))
+        return out
+
+    for shared in (True, False):
+        with referee_with(executor, seed_shared_pool=shared) as ref:
+            buffers = BufferSet()
+            counts = step_lib.seed_buffers(ref, buffers, propose, np.random.default_rng(0), target=5, batch=2)
+        assert counts == {"deduction": 5, "abduction": 5, "induction": 5}
+        programs = {t: [(x.program, x.inputs) for x in buffers[t]] for t in ("deduction", "abduction")}
+        assert (programs["deduction"] == programs["abduction"]) is shared
