@@ -102,3 +102,10 @@ def test_seed_tasks_serve_as_proposer_references(tmp_path):
     seed_buffers_from_files(buffers, [_write(tmp_path / "m_seed_io.jsonl", POOL_ROWS)])
     refs, prompt = buffers.draw_references(("deduction",), 2, np.random.default_rng(0), lambda rs: str(len(rs)))
     assert {r.source for r in refs} == {"seed_file:m_seed_io.jsonl"} and prompt == "2"
+
+
+def test_a_released_code_f_row_can_be_pinned_in_the_induction_env(executor):
+    with Referee(RoundConfig(), executor=executor) as referee:
+        env = AZRSolveEnv("induction", tasks=[CODE_F_ROWS[0]], referee=referee)
+        prompt, _ = env.reset(seed=0, options={"task": CODE_F_ROWS[0]})
+    assert "'a', 'b'" in prompt and "Combine the two arguments." in prompt and "[]\ndef f" not in prompt

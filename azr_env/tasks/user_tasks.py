@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from azr_env.errors import ConfigError, DataError
+from azr_env.seeds import is_seed_row, task_from_seed_row
 from azr_env.tasks.answer_checks import program_prelude
 from azr_env.tasks.base import Task, TaskConfig
 from azr_env.tasks.program_checks import banned_use
@@ -48,6 +49,8 @@ def task_from_row(row: Any, task_type: str) -> Task:
         return row
     if not isinstance(row, dict):
         raise DataError(f"task row {str(row)[:200]!r} is not a mapping")
+    if is_seed_row(row) and ("output" in row or "outputs" in row):  # a released seed row, as written (lists as
+        return task_from_seed_row(row, task_type)  # strings, imports as a string): azr_env.seeds reads it
     row = dict(row)
     if "program" not in row and "snippet" in row:
         imports = row.get("imports") or []
