@@ -64,8 +64,10 @@ ANSWER_MODES = ("data", "expression")
 
 # ---- bounded literal parsing -------------------------------------------------------------------------------
 def _estimate_bytes(text: str, nodes: int) -> int:
-    """Upper estimate of a parsed literal's memory: a generous per-node cost plus 4 bytes a character."""
-    return 256 * nodes + 4 * len(text) + 256
+    """Upper estimate of a cache entry's memory: a generous per-node cost, plus 12 bytes a character (the key
+    text, at most 4 bytes a character plus the UTF-8 copy parsing leaves on it, and the strings parsed from
+    it, at most 4 bytes a character), plus the entry itself."""
+    return 256 * nodes + 12 * len(text) + 256
 
 
 class LiteralCache:

@@ -157,3 +157,10 @@ def test_rename_with_many_references_on_one_line():
     program, problem = check_program(code)
     assert problem is None
     assert program.count("helper") == 0 and program.count("f, ") == 19_999
+
+
+def test_cache_estimate_bounds_wide_strings():
+    text = "'" + "😀" * 4000 + "'"
+    status, value = read_literal(text)
+    assert status == "ok"
+    assert sys.getsizeof(text) + sys.getsizeof(value) <= values._estimate_bytes(text, 2)
