@@ -200,6 +200,9 @@ class TaskConfig:
 
     banned_modules: tuple[str, ...] = BANNED_MODULES
     """Modules/attributes a proposed program may not use (SPEC §3.2), checked in imports and attribute use."""
+    prompt_banned_keywords: tuple[str, ...] = ()
+    """The banned words proposer prompts list (`$banned_keywords`); empty: `banned_modules`. The reference's
+    `banned_words` names datetime twice; the `paper` preset lists them so for byte-identical prompts."""
     banned_error_keywords: tuple[str, ...] = ()
     """Error-handling keywords the error-type proposer prompt forbids (`banned_error_keywords_line`; reference
     config default empty, its run scripts ('raise',))."""

@@ -105,7 +105,8 @@ class ProgramTaskType:
         source = config.template_dir
         refs = reference_sections(references, source, output_block=self.output_block)
         rules = render("program_rules", source)
-        fields = banned_keyword_fields(config.banned_modules, config.banned_error_keywords, source)
+        banned = config.prompt_banned_keywords or config.banned_modules
+        fields = banned_keyword_fields(banned, config.banned_error_keywords, source)
         return render(self.propose_template, source, references=refs, rules=rules, **fields)
 
     def propose(self, response: str, references: Sequence[Task], config: TaskConfig) -> Task | Rejection | Pending:

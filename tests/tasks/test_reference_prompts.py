@@ -79,7 +79,7 @@ def _ours(config: TaskConfig, items: list) -> list[str]:
 def _assert_identical(prompts_py: Path, process_data: Path | None) -> None:
     for banned_error in (["raise"], []):
         cases, items = _cases(banned_error)
-        config = TaskConfig(template_dir=str(prompts_py), banned_modules=tuple(BANNED),
+        config = TaskConfig(template_dir=str(prompts_py), prompt_banned_keywords=tuple(BANNED),
                             banned_error_keywords=tuple(banned_error), induction_num_inputs=10)  # fmt: skip
         theirs, ours = _theirs(prompts_py, process_data, cases), _ours(config, items)
         for case, a, b in zip(cases, theirs, ours):
