@@ -88,3 +88,22 @@ def test_propose_env_takes_a_tokenizer_and_says_what_it_counted(bpe):
     finally:
         with_tokens.close()
         without.close()
+
+
+def test_openrlhf_selfplay_takes_the_policy_tokenizer_and_seed_files(bpe, tmp_path):
+    import json
+
+    from azr_agents.openrlhf.options import SelfPlayConfig
+    from azr_agents.openrlhf.selfplay import SelfPlay
+
+    play = SelfPlay(SelfPlayConfig(), rollout=lambda *args: [], tokenizer=bpe)
+    assert play.referee.prompt_length.unit == "tokens"
+    for task in TASKS:
+        play.buffers.add(task, -1)
+    prompt = play.referee.proposer_prompt(play.buffers, "deduction", np.random.default_rng(0))
+    assert len(prompt.references) == 6 and prompt.length_unit == "tokens"
+    seeds = tmp_path / "m_seed_io.jsonl"
+    seeds.write_text(json.dumps({"snippet": "def f(a):\n    return a + 1", "input": "1", "output": "2",
+                                 "imports": []}) + "\n")
+    assert "1 rows -> 1 abduction, 1 deduction" in play.load_seed_files([str(seeds)], limit=256)
+    assert any(t.source == "seed_file:m_seed_io.jsonl" for t in play.buffers["abduction"])

@@ -92,15 +92,17 @@ class SelfPlay:
         config: the run's options.
         rollout: see the module docstring.
         wrap_prompt: applied to every prompt before generation (the chat template when prompt_format="chat").
+        tokenizer: the policy's; proposer prompts are capped at `max_prompt_tokens` of it, as the reference
+            (None: `max_prompt_chars` characters).
     """
 
     def __init__(self, config: SelfPlayConfig, rollout: RolloutFn,
-                 wrap_prompt: Callable[[str], str] | None = None) -> None:  # fmt: skip
+                 wrap_prompt: Callable[[str], str] | None = None, tokenizer: Any = None) -> None:  # fmt: skip
         self.config = config
         self.rollout = rollout
         self.wrap = wrap_prompt or (lambda text: text)
         # Driver side only: prompts, solver batches and proposer rewards. It never runs code (the engines do).
-        self.referee = Referee(config.round)
+        self.referee = Referee(config.round, tokenizer=tokenizer)
         self.judge = OutcomeJudge()
         self.label_config = config_to_json(config.round)
         self.buffers = BufferSet(config.task_types, directory=config.buffer_dir, capacity=config.buffer_capacity,
@@ -144,6 +146,14 @@ class SelfPlay:
             set_reward(proposal.record, proposal.reward)
         samples = [p.record for p in result.proposals] + [s.record for s in result.solutions]
         return samples, result.metrics
+
+    def load_seed_files(self, paths: Sequence[str], limit: int | None = None) -> str:
+        """The reference's released seed files into the buffers at step -1 (`azr_env.seeds`), at most `limit`
+        tasks per type; rows are parsed here, not executed (the driver runs no code). Returns a summary."""
+        from azr_env.seeds import seed_buffers_from_files
+
+        loads = seed_buffers_from_files(self.buffers, paths, limit=limit)
+        return "; ".join(f"{path}: {load.summary()}" for path, load in loads.items())
 
     def seed_buffers(self) -> int:
         """SPEC §5 seeding (`azr_env.step.seed_buffers`): propose (no training) until every buffer holds
