@@ -44,6 +44,8 @@ class SelfPlayConfig:
     """When a buffer is full: "keep_first" (reference) or "evict_oldest"."""
     prompt_format: str = "r1"
     """"r1": the reference's plain-text R1 template; "chat": the raw prompt in the tokenizer's chat template."""
+    allow_weak_sandbox: bool = False
+    """Accept the executor's fallback isolation where bubblewrap is unusable (default: refuse to start)."""
     seed: int = 42
     """Seed of reference draws and solver batches (mixed with the step, so a resumed run draws the same)."""
     round: RoundConfig = field(default_factory=RoundConfig)
@@ -57,6 +59,11 @@ class SelfPlayConfig:
             raise ConfigError(f"--azr.prompt_format {self.prompt_format!r}; choose one of {PROMPT_FORMATS}")
         if not self.task_types:
             raise ConfigError("--azr.task_types is empty; give at least one task type")
+
+    @property
+    def isolation(self) -> str:
+        """Executor isolation requested in the engines: "bwrap" (required) unless the weak sandbox is allowed."""
+        return "auto" if self.allow_weak_sandbox else "bwrap"
 
     @property
     def samples_per_step(self) -> int:
@@ -86,6 +93,8 @@ def add_azr_args(parser: argparse.ArgumentParser) -> None:
     add("--azr.exec_timeout_s", type=float, default=10.0, help="per-program time limit (reference 10 s)")
     add("--azr.exec_workers", type=int, default=4, help="sandbox worker processes per vLLM engine")
     add("--azr.exec_memory_mb", type=int, default=RoundConfig().memory_mb, help="memory limit per program")
+    add("--azr.allow_weak_sandbox", type=int, choices=(0, 1), default=0,
+        help="1: run where bubblewrap is unusable, with the executor's weaker fallback isolation (default: refuse)")
 
 
 def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConfig:
@@ -102,4 +111,5 @@ def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConf
                           n_rollouts=a.n_rollouts, seed_tasks_per_type=a.seed_tasks_per_type,
                           seed_max_rounds=a.seed_max_rounds, buffer_dir=buffer_dir,
                           buffer_capacity=a.buffer_capacity, buffer_policy=a.buffer_policy,
-                          prompt_format=a.prompt_format, seed=args.train.seed, round=rnd)  # fmt: skip
+                          prompt_format=a.prompt_format, allow_weak_sandbox=bool(a.allow_weak_sandbox),
+                          seed=args.train.seed, round=rnd)  # fmt: skip
