@@ -40,8 +40,8 @@ from azr_env.tasks.program_task import ZERO_PROGRAM, call_expression, import_lin
 from azr_env.tasks.templates import pair_sections, render
 from azr_env.tasks.values import argument_list_problem, sandbox_same
 
-ZERO_MESSAGE = "Write a function that returns whatever you input"
 MAX_REPRS_CHARS = 1 << 20  # reprs of all inputs of one induction task, as the executor returns them
+ZERO_MESSAGE = "Write a function that returns whatever you input"
 ZERO_INPUTS = ("'Hello world'", "1", "[1, 2, 3]", "{'a': 1}", "(2, 'b')", "True")
 _CODE_IN_MESSAGE = re.compile(r"\bdef\s+\w+\s*\(|\blambda\b[^:\n]*:|```")
 
@@ -195,10 +195,10 @@ class InductionTask:
         return ParsedAnswer(True, code[: config.max_program_chars + 1], "")
 
     def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:
-        program, why = solver_program(answer)
         too_long = text_too_long(answer, config.max_program_chars, "the program")
         if too_long:
             return Verdict(False, ANSWER_TOO_LONG, too_long)
+        program, why = solver_program(answer)
         if program is None:
             return Verdict(False, "bad_program", why)
         if config.induction_gold_imports:  # the reference prepends the gold program's imports

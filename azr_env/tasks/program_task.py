@@ -78,10 +78,10 @@ def parse_program_proposal(response: str, config: TaskConfig) -> tuple[str, str]
     arguments = first_block(answer, "input")
     if arguments is None:
         return Rejection("no_input", "no ```input block inside <answer>")
-    problem_text = argument_list_problem(arguments)
     too_long = text_too_long(arguments, config.max_answer_chars, "the input")
     if too_long:
         return Rejection(ANSWER_TOO_LONG, too_long)
+    problem_text = argument_list_problem(arguments)
     if problem_text:
         return Rejection("bad_input", f"input {arguments[:80]!r}: {problem_text}")
     return program, arguments.strip()
