@@ -76,10 +76,16 @@ def test_answer_too_long_scores_minus_half(referee):
     assert [(r.format_ok, r.reward, r.reason) for r in results] == [(True, -0.5, "answer_too_long")] * 2
 
 
-def test_program_and_input_over_the_cap_are_invalid_proposals():
+def test_program_and_input_over_the_cap_are_invalid_proposals(monkeypatch):
+    _forbid(monkeypatch, program_task, "argument_list_problem")
+    _forbid(monkeypatch, induction, "solver_program")
     config = TaskConfig(max_program_chars=200, max_answer_chars=100)
     long_program = "def f(a):\n" + "    a = a\n" * 50 + "    return a"
+    _forbid(monkeypatch, program_task, "check_program")
     assert get_task_type("deduction").propose(proposal(long_program, "1"), [], config).reason == "answer_too_long"
+    monkeypatch.undo()
+    _forbid(monkeypatch, program_task, "argument_list_problem")
+    _forbid(monkeypatch, induction, "solver_program")
     out = get_task_type("deduction").propose(proposal("def f(a):\n    return a", "1" * 150), [], config)
     assert out.reason == "answer_too_long"
     result = get_task_type("induction").check(IND_TASK, "def f(x):\n" + "    x = x\n" * 5000, CFG)
