@@ -107,3 +107,16 @@ def test_openrlhf_selfplay_takes_the_policy_tokenizer_and_seed_files(bpe, tmp_pa
                                  "imports": []}) + "\n")
     assert "1 rows -> 1 abduction, 1 deduction" in play.load_seed_files([str(seeds)], limit=256)
     assert any(t.source == "seed_file:m_seed_io.jsonl" for t in play.buffers["abduction"])
+
+
+def test_multiagent_env_takes_a_tokenizer(bpe):
+    pytest.importorskip("pettingzoo", reason="the multiagent extra is not installed")
+    from azr_env.envs.multiagent import parallel_env
+
+    env = parallel_env(task_types=("deduction",), buffers=_buffers(), tokenizer=bpe)
+    try:
+        observations, _ = env.reset(seed=0)
+        assert env.core.referee.prompt_length.unit == "tokens"
+        assert observations["proposer"].count("def f(values, limit=") == 6  # K=6 long programs fit 5600 tokens
+    finally:
+        env.close()

@@ -15,7 +15,8 @@ invalid proposal and, for a valid one, its learnability one step later, when the
 in. The solver's first task, and its task after an invalid proposal, comes from the buffer.
 
 Observations are prompt strings; `infos[agent]` has `task_type`, `reason` and, for scored actions, the same
-fields as the single-agent envs.
+fields as the single-agent envs. `tokenizer=` (the policy's) caps proposer prompts at `max_prompt_tokens` of it, as
+the reference; without one they are capped at `max_prompt_chars` characters.
 
 PettingZoo conventions: the module-level factories `env()` (the AEC env in PettingZoo's order-enforcing
 wrapper), `raw_env()` and `parallel_env()` take the classes' arguments; both classes render text ("ansi"
@@ -60,7 +61,7 @@ def show(text: str, render_mode: str) -> str | None:
 class _SelfPlayCore:
     """State shared by both multi-agent envs: config, buffers, referee, RNG, task-type choice."""
 
-    def __init__(self, task_types, n_rollouts, max_rounds, config, buffers, referee):
+    def __init__(self, task_types, n_rollouts, max_rounds, config, buffers, referee, tokenizer=None):
         self.config = referee.config if referee is not None else (config or RoundConfig())
         self.task_types = [get_task_type(t).name for t in task_types]
         self.n_rollouts = n_rollouts if n_rollouts is not None else self.config.n_rollouts
@@ -73,6 +74,7 @@ class _SelfPlayCore:
         needed = sorted({n for t in self.task_types for n in (t, *get_task_type(t).reference_types)})
         self.buffers = buffers if buffers is not None else BufferSet(needed)
         self._given, self._shared = referee, None
+        self.tokenizer = tokenizer  # the policy's: proposer prompts capped in its tokens (else characters)
         self.rng, _ = seeding.np_random(None)
 
     @property
@@ -80,7 +82,7 @@ class _SelfPlayCore:
         if self._given is not None:
             return self._given
         if self._shared is None:
-            self._shared = acquire_referee(self.config)
+            self._shared = acquire_referee(self.config, self.tokenizer)
         return self._shared
 
     def close(self) -> None:
@@ -130,9 +132,9 @@ class AZRSelfPlayAEC(pettingzoo.AECEnv):
 
     def __init__(self, task_types=AZR_TASK_TYPES, n_rollouts: int | None = None, max_rounds: int = 8,
                  config: RoundConfig | None = None, *, buffers: BufferSet | None = None, referee: Any = None,
-                 render_mode: str | None = None):  # fmt: skip
+                 render_mode: str | None = None, tokenizer: Any = None):  # fmt: skip
         super().__init__()
-        self.core = _SelfPlayCore(task_types, n_rollouts, max_rounds, config, buffers, referee)
+        self.core = _SelfPlayCore(task_types, n_rollouts, max_rounds, config, buffers, referee, tokenizer)
         self.possible_agents = list(AGENTS)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self._obs_space, self._act_space = AnyText(MAX_OBSERVATION_CHARS), AnyText(MAX_ACTION_CHARS)
@@ -223,8 +225,8 @@ class AZRSelfPlayParallel(pettingzoo.ParallelEnv):
 
     def __init__(self, task_types=AZR_TASK_TYPES, n_rollouts: int | None = None, max_rounds: int = 8,
                  config: RoundConfig | None = None, *, buffers: BufferSet | None = None, referee: Any = None,
-                 render_mode: str | None = None):  # fmt: skip
-        self.core = _SelfPlayCore(task_types, n_rollouts, max_rounds, config, buffers, referee)
+                 render_mode: str | None = None, tokenizer: Any = None):  # fmt: skip
+        self.core = _SelfPlayCore(task_types, n_rollouts, max_rounds, config, buffers, referee, tokenizer)
         self.possible_agents = list(AGENTS)
         self.agents: list[str] = []
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
