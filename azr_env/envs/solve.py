@@ -164,7 +164,8 @@ class AZRSolveEnv(AZRBaseEnv):
 
     def _checked(self, tasks: list[Task], *, pinned: bool) -> list[Task]:
         """User-supplied tasks executed once (missing outputs computed, invalid ones reported; `validate`)."""
-        return validate_tasks(tasks, self.referee.executor, self.referee.config.task, self.validate, pinned=pinned)
+        executor = lambda: self.referee.executor  # noqa: E731  (started only if a task is not cached yet)
+        return validate_tasks(tasks, executor, self.referee.config.task, self.validate, pinned=pinned)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)

@@ -129,7 +129,10 @@ def _cache_key(task: Task, config: TaskConfig) -> tuple:
 
 
 def check_tasks(tasks: Sequence[Task], executor: Any, config: TaskConfig) -> list[Task | TaskProblem]:
-    """Each task executed once (cached per process): the task with its outputs filled in, or its problem."""
+    """Each task executed once (cached per process): the task with its outputs filled in, or its problem.
+
+    `executor` is an `Executor` or a function returning one (called only when some task is not cached yet).
+    """
     keys = [_cache_key(task, config) for task in tasks]
     with _CACHE_LOCK:
         known = {key: _CACHE[key] for key in keys if key in _CACHE}
@@ -145,7 +148,8 @@ def check_tasks(tasks: Sequence[Task], executor: Any, config: TaskConfig) -> lis
     if todo:
         prelude = program_prelude(config)
         pairs = [(prelude + t.program, call_expression(x)) for t in todo.values() for x in t.inputs]
-        results = executor.run_many(pairs, timeout_s=config.timeout_s, check_determinism=True)
+        runner = executor if hasattr(executor, "run_many") else executor()  # a getter: started only when needed
+        results = runner.run_many(pairs, timeout_s=config.timeout_s, check_determinism=True)
         offset = 0
         for key, task in todo.items():
             known[key] = _finish(task, results[offset : offset + len(task.inputs)], config)
