@@ -10,6 +10,7 @@ Answer grammars: `answer_mode="data"` admits literals plus calls of a few data c
 from __future__ import annotations
 
 import ast
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -60,6 +61,7 @@ EXPRESSION_BANNED_NAMES = frozenset(
 )  # fmt: skip
 """Names an answer may not use in either mode (SPEC §2); names starting with `__` are rejected too."""
 ANSWER_MODES = ("data", "expression")
+_DUNDER = re.compile(r"__[A-Za-z]\w*__")
 
 
 # ---- bounded literal parsing -------------------------------------------------------------------------------
@@ -216,7 +218,8 @@ def expression_problem(node: ast.AST) -> str | None:
     """None if `node` may be evaluated as an answer in `answer_mode="expression"`; else why not.
 
     Rejected in any position: names in `EXPRESSION_BANNED_NAMES`, names and attributes starting with `__`
-    (dunders and the checker's own helpers), and assignment expressions (an answer binds no names).
+    (dunders and the checker's own helpers), strings that are a dunder name (`operator.attrgetter('__class__')`,
+    a `namespace={'__eq__': ...}`), and assignment expressions (an answer binds no names).
     """
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and (sub.id in EXPRESSION_BANNED_NAMES or sub.id.startswith("__")):
@@ -225,6 +228,8 @@ def expression_problem(node: ast.AST) -> str | None:
             return f"attribute {sub.attr!r} is not allowed in an answer"
         if isinstance(sub, ast.NamedExpr):
             return "assignment expressions are not allowed in an answer"
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and _DUNDER.fullmatch(sub.value):
+            return f"the string {sub.value!r} names a dunder (it could reach one through attrgetter and the like)"
         if isinstance(sub, (ast.Await, ast.Yield, ast.YieldFrom)):
             return f"{type(sub).__name__} is not allowed in an answer"
     return None

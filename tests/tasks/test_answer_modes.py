@@ -54,7 +54,7 @@ def test_empty_argument_list_needs_a_function_without_required_parameters(expr_r
 BANNED = [
     "__import__('os').getcwd()", "getattr(x, 'y')", "eval('1')", "exec('x=1')", "compile('1', '', 'eval')",
     "globals()", "vars()", "locals()", "builtins.len", "().__class__", "setattr(f, 'x', 1)",
-    "delattr(f, 'x')", "type('A', (), {})()", "(f := 3)",
+    "delattr(f, 'x')", "type('A', (), {})()", "(f := 3)", "operator.attrgetter('__class__')(1)",
 ]  # fmt: skip
 
 
