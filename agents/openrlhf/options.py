@@ -36,6 +36,9 @@ class SelfPlayConfig:
     """Seeding stage (SPEC §5): propose, without training, until each buffer holds this many tasks (0: skip)."""
     seed_max_rounds: int = 50
     """Give up seeding after this many propose rounds (a weak model may never reach the target)."""
+    seed_files: tuple[str, ...] = ()
+    """The reference's released seed files (`*_seed_io.jsonl`, `*_code_f_seed_io.jsonl`, ...) loaded into the
+    buffers before seeding (`azr_env.seeds`; parsed on the driver, which runs no code); seeding then tops up."""
     buffer_dir: str | None = None
     """Where the task buffers persist as JSONL (None: `<ckpt.path>/azr_buffers`); a run resumes from them."""
     buffer_capacity: int = 16384
@@ -81,6 +84,11 @@ def add_azr_args(parser: argparse.ArgumentParser) -> None:
     add("--azr.n_rollouts", type=int, default=d.n_rollouts, help="solver rollouts per valid proposal (learnability)")
     add("--azr.seed_tasks_per_type", type=int, default=d.seed_tasks_per_type, help="seeding target per buffer")
     add("--azr.seed_max_rounds", type=int, default=d.seed_max_rounds, help="most propose rounds while seeding")
+    add("--azr.seed_files", nargs="*", default=[], help="the reference's released seed files, loaded before seeding")
+    add("--azr.prompts_from", type=str, default=None,
+        help="your copy of the reference's data_construction/prompts.py: its prompts, read as data (never run)")
+    add("--azr.max_prompt_tokens", type=int, default=TaskConfig().max_prompt_tokens,
+        help="proposer prompts over this many tokens of the policy's tokenizer are re-drawn (reference 5600)")
     add("--azr.buffer_dir", type=str, default=None, help="task buffer folder (default <ckpt.path>/azr_buffers)")
     add("--azr.buffer_capacity", type=int, default=d.buffer_capacity, help="tasks kept per buffer")
     add("--azr.buffer_policy", choices=("keep_first", "evict_oldest"), default=d.buffer_policy)
@@ -101,6 +109,8 @@ def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConf
     """Build the config from hierarchized OpenRLHF args (`args.azr.*`, `args.train.seed`, `args.rollout.*`)."""
     a = args.azr
     task = TaskConfig(hash_seed_check=bool(a.hash_seed_check), long_output=a.long_output,
+                      template_dir=getattr(a, "prompts_from", None),
+                      max_prompt_tokens=getattr(a, "max_prompt_tokens", TaskConfig().max_prompt_tokens),
                       timeout_s=a.exec_timeout_s, prompt_format="raw" if a.prompt_format == "chat" else "r1")
     rewards = RewardConfig(zero_learnability_reward=a.zero_learnability_reward)
     max_new = getattr(args.rollout, "max_new_tokens", None) or RoundConfig().max_new_tokens
@@ -109,7 +119,8 @@ def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConf
     buffer_dir = a.buffer_dir or (f"{ckpt_path}/azr_buffers" if ckpt_path else None)
     return SelfPlayConfig(steps=a.steps, batch_per_type=a.batch_per_type, task_types=tuple(a.task_types),
                           n_rollouts=a.n_rollouts, seed_tasks_per_type=a.seed_tasks_per_type,
-                          seed_max_rounds=a.seed_max_rounds, buffer_dir=buffer_dir,
+                          seed_max_rounds=a.seed_max_rounds, seed_files=tuple(getattr(a, "seed_files", ())),
+                          buffer_dir=buffer_dir,
                           buffer_capacity=a.buffer_capacity, buffer_policy=a.buffer_policy,
                           prompt_format=a.prompt_format, allow_weak_sandbox=bool(a.allow_weak_sandbox),
                           seed=args.train.seed, round=rnd)  # fmt: skip

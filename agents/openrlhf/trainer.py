@@ -100,7 +100,7 @@ class _AZRTrainer(BasePPOTrainer):
             def wrap(text: str) -> str:
                 return tokenizer.apply_chat_template([{"role": "user", "content": text}], tokenize=False,
                                                      add_generation_prompt=True)  # fmt: skip
-        self.selfplay = SelfPlay(self.azr, self._rollout, wrap)
+        self.selfplay = SelfPlay(self.azr, self._rollout, wrap, tokenizer=tokenizer)  # prompt cap in its tokens
         # The engines' executors must use the isolation the run was checked for ("bwrap" unless allowed weaker).
         self.selfplay.label_config = config_to_json(self.azr.round, self.azr.isolation)
         self.max_steps = self.azr.steps * optimizer_steps(self.azr.samples_per_step, args)
@@ -138,6 +138,9 @@ class _AZRTrainer(BasePPOTrainer):
         global_step = states["global_step"] or global_step
         if global_step:
             self.broadcast_to_vllm()
+        if global_step == 0 and self.azr.seed_files:  # the reference's released seed files (azr_env.seeds)
+            log.info("seed files: %s", self.selfplay.load_seed_files(self.azr.seed_files,
+                                                                     self.azr.seed_tasks_per_type or None))
         if global_step == 0 and self.azr.seed_tasks_per_type > 0:
             with self._engines_awake():
                 rounds = self.selfplay.seed_buffers()

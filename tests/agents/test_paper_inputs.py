@@ -59,3 +59,20 @@ def test_prompts_from_reaches_the_trainers_prompts(tmp_path):
     with Referee(RoundConfig(task=config.task_config())) as referee:
         prompt = referee.proposer_prompt(buffers, "deduction", np.random.default_rng(0)).prompt
     assert prompt.startswith("R1 O \n") and "<snippet_0>def f(a):\n    return a|'Hello world'|output|" in prompt
+
+
+def test_openrlhf_options_carry_the_paper_inputs():
+    """`azr train-openrlhf` follows the same options: --azr.seed_files, --azr.prompts_from, --azr.max_prompt_tokens."""
+    import argparse
+    from types import SimpleNamespace
+
+    from azr_agents.openrlhf.options import add_azr_args, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_azr_args(parser)
+    parsed = parser.parse_args(["--azr.seed_files", "7b_seed_io.jsonl", "7b_code_f_seed_io.jsonl",
+                                "--azr.prompts_from", "prompts.py", "--azr.max_prompt_tokens", "4000"])
+    azr = SimpleNamespace(**{key.split(".", 1)[1]: value for key, value in vars(parsed).items()})
+    config = config_from_args(SimpleNamespace(azr=azr, train=SimpleNamespace(seed=1), rollout=SimpleNamespace()))
+    assert config.seed_files == ("7b_seed_io.jsonl", "7b_code_f_seed_io.jsonl")
+    assert config.round.task.template_dir == "prompts.py" and config.round.task.max_prompt_tokens == 4000
