@@ -204,3 +204,29 @@ def test_hf_checkpoints_are_rotated_like_deepspeeds(ray_local, model_dir, tmp_pa
     trainer.save_logs_and_checkpoints = save_with_hf
     trainer.fit()
     assert sorted(p.name for p in run_ckpt.glob("*_hf")) == ["global_step2_hf"]
+
+
+# ---- issue 14 item 4: secrets in logs ------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_wandb_gets_the_key_from_the_environment_and_no_log_holds_it(ray_local, model_dir, tmp_path, monkeypatch,
+                                                                      capfd, caplog):  # fmt: skip
+    """OpenRLHF's real WandbLogger (W&B offline): it logs in from $WANDB_API_KEY, never with the placeholder, and
+    neither the run config W&B stores, nor TensorBoard, checkpoints or anything printed holds the planted key."""
+    import wandb
+
+    key = "planted-wandb-key-0123456789abcdef"
+    monkeypatch.setenv("WANDB_API_KEY", key)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    logins = []
+    monkeypatch.setattr(wandb, "login", lambda *a, **k: logins.append((a, k)))
+    trainer, *_ = _trainer(model_dir, tmp_path, "--azr.steps", "1", "--azr.seed_tasks_per_type", "0",
+                           "--logger.wandb.key", "env:WANDB_API_KEY", "--logger.wandb.project", "azr")  # fmt: skip
+    assert trainer.wandb_logger is not None
+    trainer.fit()
+    assert logins == []
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any("wandb" in p.parts for p in written)
+    out, err = capfd.readouterr()
+    assert key not in out + err + caplog.text
+    assert not [p for p in written if key.encode() in p.read_bytes()]
