@@ -76,7 +76,7 @@ def rollout_agent(config: SelfPlayConfig, policy, run_dir: Path, sampler=None):
         return ExternalRollouts(sampler, policy)
     if config.rollout_backend == "hf":
         return policy
-    if config.rollout_backend == "http":
+    if config.rollout_backend == "openai":
         agent = HTTPRollouts(config.rollout_url, config.rollout_model, policy, run_dir / "rollout_weights",
                              weight_sync=config.weight_sync)
         # The server may have started from other weights, or this run resumes: serve ours before the first rollout.
@@ -137,7 +137,12 @@ def seeding_stage(config, referee, buffers, agent, np_rng, progress) -> None:
 
 def play_step(config, referee, buffers, agent, tokenizer, np_rng, step: int) -> tuple[list[Rollout], dict, list]:
     """One `azr_env.step.play_step` with this trainer's samplers, turned into training rows, metrics, examples."""
-    plan = StepPlan(config.task_types, config.batch_per_type, config.solver_tasks_per_type, config.n_rollouts)
+    def fits(prompt: str) -> bool:  # the reference's max_prompt_length, in the policy's tokens (bytes bound them)
+        limit = config.max_prompt_length
+        return len(prompt.encode()) <= limit or len(tokenizer(prompt, add_special_tokens=False)["input_ids"]) <= limit
+
+    plan = StepPlan(config.task_types, config.batch_per_type, config.solver_tasks_per_type, config.n_rollouts,
+                    keep_prompt=fits)
     result = step_lib.play_step(referee, buffers, step_samplers(agent, config, step), np_rng, step=step, plan=plan)
     # training samples: one per proposal and one per solver task, each with its reward (records as sampled)
     rows = [rollout_from_generation(p.record, "propose", p.prompt.task_type, p.reward, tokenizer, p.prompt.prompt,
@@ -152,6 +157,15 @@ def play_step(config, referee, buffers, agent, tokenizer, np_rng, step: int) -> 
     metrics |= {"time/generate_s": generate_s, "time/execute_s": result.timings["execute_s"],
                 "perf/gen_tokens": tokens, "perf/gen_tokens_per_s": tokens / max(generate_s, 1e-9)}
     return rows, metrics, sample_rows(config, result)
+
+
+def minibatch_order(config, rows: list[Rollout]) -> list[int]:
+    """Row order before the cut into mini-batches: "by_type" (reference: per task type, proposer then solver rows,
+    split in order) or "shuffle"."""
+    if config.minibatch_order == "shuffle":
+        return torch.randperm(len(rows)).tolist()
+    kinds = list(dict.fromkeys([*config.task_types, *(r.task_type for r in rows)]))
+    return sorted(range(len(rows)), key=lambda i: (kinds.index(rows[i].task_type), rows[i].role != "propose", i))
 
 
 def ppo_update(config, model, optimizer, rows: list[Rollout], device) -> dict[str, float]:
@@ -169,7 +183,7 @@ def ppo_update(config, model, optimizer, rows: list[Rollout], device) -> dict[st
     model.train()
     stats: dict[str, list[float]] = {"policy": [], "entropy": [], "clipfrac": [], "approx_kl": [], "grad_norm": []}
     for _ in range(config.ppo_epochs):
-        order = torch.randperm(len(rows)).tolist()
+        order = minibatch_order(config, rows)
         for start in range(0, len(order), config.mini_batch_size):
             mini = order[start:start + config.mini_batch_size]
             mini_tokens = batch["response_mask"][mini].sum().clamp(min=1)
@@ -242,7 +256,6 @@ def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
     from azr_agents.micro_tasks import heldout_deduction_tasks
 
     from azr_env.buffer import BufferSet
-    from azr_env.rewards import RewardConfig
     from azr_env.rounds import Referee, RoundConfig
 
     # Seeding, run folder, resume point
@@ -275,12 +288,11 @@ def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
         optimizer.load_state_dict(torch.load(resume_from / "optimizer.pt", weights_only=False))
         np_rng.bit_generator.state = restore_rng(resume_from)
     agent = rollout_agent(config, policy, run_dir, sampler)
-    round_config = RoundConfig(task=config.task_config(), workers=config.workers, memory_mb=config.memory_mb,
-                               rewards=RewardConfig(zero_learnability_reward=config.zero_learnability_reward,
-                                                    diversity_weight=config.diversity_weight),
-                               n_rollouts=config.n_rollouts, rollout_temperature=config.temperature,
-                               max_new_tokens=config.max_new_tokens)
-    buffers = BufferSet(config.task_types, buffer_dir, capacity=config.buffer_capacity, policy=config.buffer_policy)
+    round_config = RoundConfig(task=config.task, rewards=config.rewards, step=config.step, workers=config.workers,
+                               memory_mb=config.memory_mb, n_rollouts=config.n_rollouts,
+                               rollout_temperature=config.temperature, max_new_tokens=config.max_new_tokens)
+    buffers = BufferSet(config.task_types, buffer_dir, capacity=config.buffer_capacity, policy=config.buffer_policy,
+                        dedup=config.buffer_dedup)
     tracker = Tracker(run_dir, tensorboard=config.tensorboard, wandb_project=config.wandb_project,
                       config=dataclasses.asdict(config))
     progress = Progress(config.total_steps, config.task_types, config.progress)

@@ -222,6 +222,9 @@ class StepPlan:
     """Solver tasks per task type (0: `proposals_per_type`, as the reference)."""
     n_rollouts: int | None = None
     """Learnability rollouts per valid proposal (None: the referee config's `n_rollouts`)."""
+    keep_prompt: Callable[[str], bool] | None = None
+    """Prompts for which this is False are left out of the step: proposer prompts before sampling, solver tasks
+    from the solver batch (the reference's datasets drop prompts over `max_prompt_length` tokens)."""
 
     def __post_init__(self) -> None:
         if not self.task_types:
@@ -287,11 +290,15 @@ def learnability(referee: Referee, samplers: Samplers, judge: Judge, tasks: Sequ
 
 
 def propose_and_validate(referee: Referee, buffers: BufferSet, samplers: Samplers, judge: Judge,
-                         rng: np.random.Generator, counts: Mapping[str, int],
-                         clock: _Clock | None = None) -> tuple[list[ProposerPrompt], list[Any], list[ProposalResult]]:
-    """Proposer prompts (`counts[type]` each, K references from `buffers`), one record each, their verdicts."""
+                         rng: np.random.Generator, counts: Mapping[str, int], clock: _Clock | None = None,
+                         keep: Callable[[str], bool] | None = None,
+                         ) -> tuple[list[ProposerPrompt], list[Any], list[ProposalResult]]:  # fmt: skip
+    """Proposer prompts (`counts[type]` each, K references from `buffers`; those `keep` rejects left out), one
+    record each, their verdicts."""
     clock = clock or _Clock({})
     prompts = referee.proposer_prompts(buffers, counts, rng)
+    if keep is not None:
+        prompts = [p for p in prompts if keep(p.prompt)]
     records = clock.run("generate_s", samplers.propose, prompts) if prompts else []
     if len(records) != len(prompts):
         raise ConfigError(f"the propose sampler returned {len(records)} records for {len(prompts)} prompts")
@@ -322,6 +329,8 @@ def solve_batch(referee: Referee, buffers: BufferSet, samplers: Samplers, judge:
     if tasks is None:
         tasks = solver_tasks(buffers, rng, plan, step)
     prompts = [SolverPrompt(t, referee.solver_prompt(t)) for t in tasks]
+    if plan.keep_prompt is not None:
+        prompts = [p for p in prompts if plan.keep_prompt(p.prompt)]
     groups = clock.run("generate_s", samplers.solve, prompts, 1) if prompts else []
     records = [g[0] for g in groups]
     results = clock.run("execute_s", judge.score, prompts, records, purpose="train") if prompts else []
@@ -366,7 +375,8 @@ def play_step(
     tasks = solver_tasks(buffers, solve_rng or rng, plan, step - 1) if options.solver_batch_source == "previous" \
         else None  # fmt: skip
     counts = {t: plan.proposals_per_type for t in plan.task_types}
-    prompts, records, results = propose_and_validate(referee, buffers, samplers, judge, rng, counts, clock)
+    prompts, records, results = propose_and_validate(referee, buffers, samplers, judge, rng, counts, clock,
+                                                     keep=plan.keep_prompt)  # fmt: skip
     valid = admit(buffers, results, step)
     if options.admit_badly_formatted:
         clock.run("execute_s", admit_unformatted, buffers, judge, prompts, records, results, step)

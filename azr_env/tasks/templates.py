@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from azr_env.errors import ConfigError
+from azr_env.tasks.base import PROMPT_FORMATS  # defined once, beside TaskConfig.prompt_format
 from azr_env.tasks.reference_prompts import is_prompts_file, reference_templates
-
-PROMPT_FORMATS = ("r1", "raw")
 
 
 @functools.lru_cache(maxsize=256)

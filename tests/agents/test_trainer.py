@@ -16,12 +16,15 @@ from azr_agents.trainer import main, ppo_update
 VOLATILE = ("time/", "perf/")
 
 
+def tiny_options(micro_dir, run_dir, **over) -> dict:
+    return dict(model=str(micro_dir), run_dir=str(run_dir), total_steps=2, batch_per_type=2, n_rollouts=2,
+                max_new_tokens=16, seed_buffer_size=1, seeding_max_rounds=1, eval_tasks=4, eval_every=1,
+                entropy_coef=0.01, lr=1e-3, mini_batch_size=12, micro_batch_size=6, save_every=1,
+                progress="none", workers=1, threads=1, generation_batch_size=16) | over
+
+
 def tiny_config(micro_dir, run_dir, **over):
-    options = dict(model=str(micro_dir), run_dir=str(run_dir), total_steps=2, batch_per_type=2, n_rollouts=2,
-                   max_new_tokens=16, seed_buffer_size=1, seeding_max_rounds=1, eval_tasks=4, eval_every=1,
-                   entropy_coef=0.01, lr=1e-3, mini_batch_size=12, micro_batch_size=6, save_every=1,
-                   progress="none", workers=1, threads=1, generation_batch_size=16)
-    return load_config("cpu-micro", None, options | over)
+    return load_config("cpu-micro", None, tiny_options(micro_dir, run_dir, **over))
 
 
 def stable_rows(run_dir):
@@ -79,8 +82,7 @@ def test_sigkill_mid_run_then_resume_matches_an_uninterrupted_run(micro_dir, tmp
         "import sys; from azr_agents.config import load_config; from azr_agents.trainer import main\n"
         "main(load_config('cpu-micro', None, dict(a.split('=', 1) for a in sys.argv[1:])))\n"
     )
-    options = {k: str(v) for k, v in vars(tiny_config(micro_dir, killed, total_steps=3, report=False)).items()
-               if k not in ("preset", "template_dir", "task_types")}
+    options = {k: str(v) for k, v in tiny_options(micro_dir, killed, total_steps=3, report=False).items()}
     proc = subprocess.Popen([sys.executable, "-c", launch, *[f"{k}={v}" for k, v in options.items()]],
                             start_new_session=True)
     latest = killed / "checkpoints" / "LATEST"
