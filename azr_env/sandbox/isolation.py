@@ -1,12 +1,13 @@
 """How a worker process is started: inside bubblewrap namespaces, or in the documented weaker fallback.
 
 See docs/executor.md for the threat model. In short, with bubblewrap every worker ("zygote") lives in its own
-pid, network, IPC, UTS and cgroup namespaces, sees the host file system read-only with the user's home hidden,
-writes only to a size-capped tmpfs, and has an empty environment. Each program's child additionally drops to an
-unprivileged uid (when the executor runs as root) and gets rlimits (CPU, address space, file size, no new
-processes). The fallback (no bubblewrap) keeps the fork-per-program design, rlimits and the uid drop, and adds a
-Python audit hook against network, subprocess and writes outside the working directory; it cannot stop a
-program that reaches the kernel through ctypes.
+pid, network, IPC, UTS and cgroup namespaces, sees only what the interpreter needs (`view_args`: libraries, its
+prefix, its site-packages, read-only), writes only to a size-capped tmpfs, has an empty environment, only the
+capabilities the uid drop needs, and a seccomp filter (`seccomp.py`, installed by `lockdown.py`). Each program's
+child additionally drops to an unprivileged uid (when the executor runs as root) and gets rlimits (CPU, address
+space, file size, no new processes). The fallback (no bubblewrap) keeps the fork-per-program design, rlimits
+and the uid drop, and adds a Python audit hook against network, subprocess and writes outside the working
+directory; it cannot stop a program that reaches the kernel through ctypes.
 """
 
 from __future__ import annotations
@@ -183,12 +184,13 @@ def view_args(python: str, sys_path: list[str]) -> list[str]:
             args += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             binds.append(path)
+    created = {"/"}
     for path in ETC_FILES:
         if os.path.exists(path):
-            args += ["--ro-bind", path, path]
+            args += [*_traversable_parents(path, created), "--ro-bind", path, path]
     args += ["--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp"]
+    created.add("/tmp")
     kept: list[str] = []
-    created = {"/", "/tmp"}
     for path in sorted(set(binds)):  # the shortest covering paths only; those under /tmp go over the tmpfs
         if os.path.exists(path) and not any(_under(path, k) for k in kept):
             kept.append(path)
