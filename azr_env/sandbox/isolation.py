@@ -171,14 +171,16 @@ def build_worker(mode: str, *, slot: int, hash_seed: int, config: dict) -> Worke
 def view_args(python: str, sys_path: list[str]) -> list[str]:
     """bubblewrap arguments for the file system a worker sees: only what the interpreter needs.
 
-    The root is an empty tmpfs holding: the shared libraries and the loader's cache, the interpreter's prefix
-    and the environment's site-packages (read-only, at their real paths), the two scripts that run inside
+    The root is an empty tmpfs holding: the shared libraries and the loader's cache, the interpreter (its binary,
+    library folder and standard library: the parts of its prefix it uses) and the environment's site-packages
+    (read-only, at their real paths), the two scripts that run inside
     (read-only under /azr, never the checkout they live in), a fresh /dev and /proc, and a private, size-capped
     /tmp. Everything else on the host (home folders, the host's /tmp, the checkout and its run folders, /etc,
     /run and its sockets) does not exist in there.
     """
     args: list[str] = []
-    binds = [os.path.realpath(sys.base_prefix), python, *sys_path]
+    libdir = sysconfig.get_config_var("LIBDIR")  # libpython, when the interpreter links it dynamically
+    binds = [python, *sys_path, *([os.path.realpath(libdir)] if libdir else [])]
     for path in LIBRARY_DIRS:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
