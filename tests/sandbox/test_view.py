@@ -118,6 +118,18 @@ def f(paths, checkout):
     assert seen["checkout"] in (None, [".venv"])  # at most the path down to the environment's site-packages
 
 
+def test_installed_packages_and_the_standard_library_stay_importable(ex):
+    """SPEC §3 item 5: programs import what is installed (read-only), also modules no worker preloaded, which are
+    read after the uid drop through the view's world-traversable mount points."""
+    pytest.importorskip("numpy")
+    outcome = run_json(ex, """
+import numpy, zoneinfo, wave, sqlite3
+def f():
+    return int(numpy.arange(10).sum()), wave.__name__, sqlite3.sqlite_version_info[0]
+""")
+    assert outcome == [45, "wave", 3]
+
+
 @pytest.mark.slow
 def test_a_disk_search_finds_no_task_file(ex, tmp_path):
     """The reward hack of issue 10: search the disk for JSONL task files and read the hidden outputs."""
