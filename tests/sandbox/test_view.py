@@ -325,6 +325,28 @@ def f():
     assert outcome == [-1, errno.EPERM]
 
 
+INT80_GETPID = """
+import ctypes, mmap, os
+code = bytes([0xB8, 0x14, 0, 0, 0, 0xCD, 0x80, 0xC3])  # mov eax, 20 (getpid in the i386 ABI); int 0x80; ret
+buffer = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+buffer.write(code)
+address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
+result = [ctypes.CFUNCTYPE(ctypes.c_int)(address)(), os.getpid()]
+"""
+
+
+@pytest.mark.skipif(native_arch() != "x86_64", reason="the i386 ABI exists on x86-64 only")
+def test_syscalls_through_the_32_bit_abi_kill_the_program(ex):
+    """A deny list keyed by x86-64 numbers would be bypassed through `int 0x80`, where the numbers differ: the
+    filter checks the ABI first. The host run shows the probe works where the kernel has 32-bit emulation."""
+    host = subprocess.run([sys.executable, "-S", "-c", INT80_GETPID + "print(result[0] == result[1])"],
+                          capture_output=True, text=True, timeout=30)
+    if host.stdout.strip() != "True":
+        pytest.skip("this kernel has no 32-bit syscall emulation")
+    result = ex.run(INT80_GETPID, "result")
+    assert (result.status, result.error) == ("crashed", "killed by signal SIGSYS")
+
+
 @pytest.mark.skipif(native_arch() is None, reason="no seccomp syscall table for this architecture")
 def test_threads_fork_and_spawn_still_work_under_the_filter():
     """The filter must not break what the worker and ordinary Python use: glibc's fork (clone), threads and
