@@ -70,7 +70,8 @@ def resolve_mode(requested: str) -> str:
     have_bwrap = bwrap_works()
     if requested == "bwrap" and not have_bwrap:
         raise SandboxUnavailableError(
-            "isolation='bwrap' needs bubblewrap (`apt-get install bubblewrap`) and unprivileged namespaces"
+            "isolation='bwrap' needs bubblewrap (`apt-get install bubblewrap`), unprivileged namespaces and "
+            f"seccomp; the sandbox could not start here: {_bwrap_problem or 'unknown reason'}"
         )
     if requested == "auto" and not have_bwrap:
         if not _warned_fallback:
@@ -87,22 +88,36 @@ def resolve_mode(requested: str) -> str:
 
 
 _bwrap_ok: bool | None = None
+_bwrap_problem = ""
 
 
 def bwrap_works() -> bool:
-    """True when bubblewrap exists and can create the namespaces we use (some containers forbid it)."""
-    global _bwrap_ok
+    """True when bubblewrap exists and our whole recipe runs under it: the namespaces (some containers forbid
+    them), the minimal view, and lockdown.py's capability and seccomp steps. Probed once per process."""
+    global _bwrap_ok, _bwrap_problem
     if _bwrap_ok is None:
-        exe = shutil.which("bwrap")
-        if exe is None:
-            _bwrap_ok = False
+        if shutil.which("bwrap") is None:
+            _bwrap_ok, _bwrap_problem = False, "bwrap is not installed"
         else:
-            probe = [exe, *_namespace_flags(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"]
+            python = interpreter()
+            probe = sandbox_argv({}, [python, "-s", "-S", "-B", "-c", "pass"], python, python_paths())
             try:
-                _bwrap_ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
-            except (OSError, subprocess.SubprocessError):
-                _bwrap_ok = False
+                done = subprocess.run(probe, capture_output=True, timeout=30)
+                _bwrap_ok = done.returncode == 0
+                _bwrap_problem = done.stderr.decode("utf-8", "replace").strip()[-500:]
+            except (OSError, subprocess.SubprocessError) as exc:
+                _bwrap_ok, _bwrap_problem = False, str(exc)
     return _bwrap_ok
+
+
+def sandbox_argv(env: dict[str, str], command: list[str], python: str, sys_path: list[str]) -> list[str]:
+    """The bubblewrap command line that runs `command` in the sandbox, after lockdown.py."""
+    is_root = os.geteuid() == 0
+    keep = ",".join(str(number) for number in WORKER_CAPABILITIES.values()) if is_root else ""
+    return [shutil.which("bwrap") or "bwrap", *_namespace_flags(), *view_args(python, sys_path),
+            "--clearenv", *[a for k, v in env.items() for a in ("--setenv", k, v)],
+            *_capability_args(is_root), "--chdir", "/tmp",
+            python, "-s", "-S", "-B", SANDBOX_LOCKDOWN, keep, seccomp_filter_hex(), "--", *command]
 
 
 def _namespace_flags() -> list[str]:
@@ -152,12 +167,7 @@ def build_worker(mode: str, *, slot: int, hash_seed: int, config: dict) -> Worke
     if mode == "bwrap":
         workdir_root = "/tmp/azr"
         payload = json.dumps({**config, "uid": uid, "sys_path": sys_path, "workdir_root": workdir_root})
-        keep = ",".join(str(WORKER_CAPABILITIES[name]) for name in WORKER_CAPABILITIES) if is_root else ""
-        argv = [shutil.which("bwrap") or "bwrap", *_namespace_flags(), *view_args(python, sys_path),
-                "--clearenv", *[a for k, v in env.items() for a in ("--setenv", k, v)],
-                *_capability_args(is_root), "--chdir", "/tmp",
-                python, "-s", "-S", "-B", SANDBOX_LOCKDOWN, keep, seccomp_filter_hex(), "--",
-                python, "-s", "-S", "-B", SANDBOX_ZYGOTE, payload]
+        argv = sandbox_argv(env, [python, "-s", "-S", "-B", SANDBOX_ZYGOTE, payload], python, sys_path)
         return WorkerSpec(argv=argv, env={}, mode=mode)
     workdir_root = tempfile.mkdtemp(prefix="azr-exec-")
     if uid is not None:

@@ -22,11 +22,24 @@ from pathlib import Path
 import pytest
 
 import azr_env
+from azr_env.errors import SandboxUnavailableError
 from azr_env.executor import Executor
-from azr_env.sandbox.isolation import LOCKDOWN_SCRIPT, WORKER_CAPABILITIES, bwrap_works, interpreter
+from azr_env.sandbox import isolation
+from azr_env.sandbox.isolation import LOCKDOWN_SCRIPT, WORKER_CAPABILITIES, interpreter
 from azr_env.sandbox.seccomp import AUDIT_ARCH, SYSCALLS, build_filter, native_arch
 
-pytestmark = pytest.mark.skipif(not bwrap_works(), reason="needs a working bubblewrap")
+
+def _namespaces_available() -> bool:
+    """Whether bubblewrap can make namespaces here at all. Deliberately not `bwrap_works()`, which also runs our
+    recipe: a broken recipe must fail these tests, not skip them."""
+    try:
+        return subprocess.run(["bwrap", "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--proc", "/proc",
+                               "true"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _namespaces_available(), reason="bubblewrap cannot create namespaces here")
 
 CHECKOUT = Path(azr_env.__file__).resolve().parents[1]
 
@@ -379,3 +392,12 @@ def test_syscall_tables_match_libseccomp():
     for arch, table in SYSCALLS.items():
         resolved = {name: lib.seccomp_syscall_resolve_name_arch(AUDIT_ARCH[arch], name.encode()) for name in table}
         assert resolved == table, arch
+
+
+def test_a_sandbox_whose_lockdown_fails_is_refused_not_run_unconfined(monkeypatch):
+    """lockdown.py exits non-zero when it cannot install the filter; the start-up probe then reports the sandbox
+    unusable (with the reason) instead of letting workers run without it."""
+    monkeypatch.setattr(isolation, "_bwrap_ok", None)
+    monkeypatch.setattr(isolation, "seccomp_filter_hex", lambda: "00" * 8)  # one BPF instruction with code 0: invalid
+    with pytest.raises(SandboxUnavailableError, match="installing seccomp filter"):
+        Executor(workers=1, isolation="bwrap")
