@@ -183,17 +183,18 @@ def view_args(python: str, sys_path: list[str]) -> list[str]:
 
     The root is an empty tmpfs holding: the shared libraries and the loader's cache, the interpreter (its binary,
     library folder and standard library: the parts of its prefix it uses) and the environment's site-packages
-    (read-only, at their real paths), the two scripts that run inside
-    (read-only under /azr, never the checkout they live in), a fresh /dev and /proc, and a private, size-capped
-    /tmp. Everything else on the host (home folders, the host's /tmp, the checkout and its run folders, /etc,
-    /run and its sockets) does not exist in there.
+    (read-only, at their real paths), the two scripts that run inside (read-only under /azr, a folder only the
+    worker can read, never the checkout they live in), a fresh /dev and /proc, and a private, size-capped /tmp.
+    Everything else on the host (home folders, the host's /tmp, the checkout and its run folders, /etc, /run
+    and its sockets) does not exist in there.
     """
     args: list[str] = []
     libdir = sysconfig.get_config_var("LIBDIR")  # libpython, when the interpreter links it dynamically
     binds = [python, *sys_path, *([os.path.realpath(libdir)] if libdir else [])]
+    symlinks: list[str] = []
     for path in LIBRARY_DIRS:
         if os.path.islink(path):
-            args += ["--symlink", os.readlink(path), path]
+            symlinks += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             binds.append(path)
     created = {"/"}
@@ -209,7 +210,7 @@ def view_args(python: str, sys_path: list[str]) -> list[str]:
             args += [*_traversable_parents(path, created), "--ro-bind", path, path]
     for source, target in ((ZYGOTE_SCRIPT, SANDBOX_ZYGOTE), (LOCKDOWN_SCRIPT, SANDBOX_LOCKDOWN)):
         args += ["--ro-bind", str(source), target]
-    return [*args, "--dev", "/dev", "--proc", "/proc"]
+    return [*args, *symlinks, "--dev", "/dev", "--proc", "/proc"]  # symlinks last: their folders exist by then
 
 
 def _traversable_parents(path: str, created: set[str]) -> list[str]:
