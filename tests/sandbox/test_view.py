@@ -258,6 +258,8 @@ def fields(pid):
         return {key: value.strip() for key, value in pairs if key.startswith(('Cap', 'Seccomp', 'NoNewPrivs'))}
 def f():
     return fields('self'), fields(os.getppid())
+def every_process():
+    return {pid: fields(pid) for pid in os.listdir('/proc') if pid.isdigit()}
 """
 
 
@@ -270,6 +272,10 @@ def test_programs_hold_no_capability_and_the_worker_only_what_the_uid_drop_needs
     assert int(worker["CapEff"], 16) & ~allowed == 0 and int(worker["CapPrm"], 16) & ~allowed == 0, worker
     assert program["Seccomp"] == worker["Seccomp"] == "2"  # filter mode, in the worker and inherited
     assert program["NoNewPrivs"] == "1"
+    processes = run_json(ex, STATUS, "every_process()")
+    assert len(processes) >= 3  # bubblewrap's init, the worker, this program
+    for pid, status in processes.items():  # "in any process inside the sandbox"
+        assert int(status["CapEff"], 16) & ~allowed == 0 and int(status["CapPrm"], 16) & ~allowed == 0, (pid, status)
 
 
 def _syscall_cases() -> list[tuple[str, tuple, int]]:
