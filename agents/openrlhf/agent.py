@@ -44,6 +44,7 @@ from azr_agents.openrlhf.labels import (
 from openrlhf.utils.agent import AgentInstanceBase, MultiTurnAgentExecutor
 
 from azr_env.errors import ConfigError, SandboxUnavailableError
+from azr_env.step import answer_only
 
 # The outcome slot of the sample being executed: set by AgentExecutor.execute, filled by AZRAgentInstance.step.
 # A ContextVar because OpenRLHF creates the instance itself (no arguments) inside `execute`'s coroutine.
@@ -115,6 +116,8 @@ class AZRAgentInstance(AgentInstanceBase):
             format_ok = result.format_ok
         else:
             task = label_task(row)
+            if row.get("purpose") == "rollout" and not referee.config.step.rollout_format_check:
+                response = answer_only(response)  # learnability rollouts: the answer alone (azr_env.step)
             scored = await referee.score(task, response)
             reward = scored.reward
             outcome = {"correct": scored.correct, "format_ok": scored.format_ok, "reward": scored.reward,
