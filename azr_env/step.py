@@ -63,6 +63,10 @@ class StepConfig:
     """Seeding: deduction and abduction fill ONE pool (each valid task of either enters both buffers) until it
     holds the target; induction is seeded afterwards, on its own (reference: True). False: every buffer is
     seeded to the target on its own."""
+    seed_strip_programs: bool = True
+    """Seeding: a proposed program loses its comments, docstrings and top-level statements other than imports,
+    functions and classes before it is validated (reference: True, its seeding scripts' remove_comments and
+    remove_after_return). Applies where the step validates the text itself (not in OpenRLHF's engines)."""
 
     def __post_init__(self) -> None:
         if self.solver_batch_source not in SOLVER_BATCH_SOURCES:
@@ -425,8 +429,9 @@ def seed_buffers(
     if target < 0 or batch < 1 or max_rounds < 0:
         raise ConfigError(f"target={target}, batch={batch} and max_rounds={max_rounds}: need target >= 0, "
                           "batch >= 1, max_rounds >= 0")  # fmt: skip
-    judge = judge or TextJudge(referee)
     options: StepConfig = getattr(referee.config, "step", None) or StepConfig()
+    if judge is None:
+        judge = _SeedJudge(referee) if options.seed_strip_programs else TextJudge(referee)
     pooled = [t for t in SHARED_POOL_TYPES if t in task_types] if options.seed_shared_pool else []
     pooled = pooled if len(pooled) == len(SHARED_POOL_TYPES) else []
     phases = [list(task_types)]
@@ -448,6 +453,59 @@ def seed_buffers(
             f"of the target {target}; raise the round budget, lower the target, or start from a stronger model"
         )
     return counts
+
+
+MAX_STRIP_CHARS = 1 << 15
+"""Programs longer than this are left as they are by `strip_program` (parsing is bounded)."""
+
+
+def strip_program(code: str) -> str:
+    """`code` with comments, docstrings and top-level statements other than imports, functions and classes removed
+    (the reference's seeding clean-up); unchanged when it does not parse or is over `MAX_STRIP_CHARS`."""
+    import ast
+
+    if len(code) > MAX_STRIP_CHARS:
+        return code
+    try:
+        tree = ast.parse(code)
+        kept = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        tree.body = [node for node in tree.body if isinstance(node, kept)]
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, *kept[2:])):
+                while (node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+                       and isinstance(node.body[0].value.value, str)):  # fmt: skip
+                    node.body.pop(0)
+                if not node.body and not isinstance(node, ast.Module):
+                    node.body.append(ast.Pass())
+        return "\n".join(line for line in ast.unparse(tree).splitlines() if line.strip())
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return code
+
+
+def strip_seed_response(response: str) -> str:
+    """A program proposal with its program (the first fenced block in the last `<answer>`) put through
+    `strip_program`; anything else unchanged."""
+    from azr_env.tasks.parsing import answer_section, code_blocks
+
+    answer = answer_section(response) if isinstance(response, str) else None
+    blocks = code_blocks(answer) if answer else []
+    if not blocks or not blocks[0].strip():
+        return response
+    stripped = strip_program(blocks[0])
+    at = response.rfind(blocks[0])
+    return response if stripped == blocks[0] or at < 0 else response[:at] + stripped + response[at + len(blocks[0]):]
+
+
+class _SeedJudge(TextJudge):
+    """The text judge of the seeding stage: program proposals are stripped first (`seed_strip_programs`)."""
+
+    def validate(self, prompts: Sequence[ProposerPrompt], records: Sequence[Any]) -> list[ProposalResult]:
+        from azr_env.tasks.program_task import ProgramTaskType
+        from azr_env.tasks.registry import get_task_type
+
+        texts = [strip_seed_response(record_text(r)) if isinstance(get_task_type(p.task_type), ProgramTaskType)
+                 else record_text(r) for p, r in zip(prompts, records)]  # fmt: skip
+        return super().validate(prompts, texts)
 
 
 def _seed_round(referee: Referee, buffers: BufferSet, propose: ProposeFn, rng: np.random.Generator, judge: Judge,
@@ -504,5 +562,5 @@ __all__ = [
     "PURPOSES", "SHARED_POOL_TYPES", "Judge", "Proposal", "Samplers", "SeedingError", "Solution", "SolverPrompt",
     "StepConfig", "StepPlan", "StepResult", "TextJudge", "admit", "admit_unformatted", "agent_samplers", "answer_only",
     "learnability", "play_step", "propose_and_validate", "record_text", "seed_buffers", "solve_batch", "solve_rates",
-    "solver_tasks", "spread_rates", "step_metrics",
+    "solver_tasks", "spread_rates", "step_metrics", "strip_program", "strip_seed_response",
 ]  # fmt: skip

@@ -107,3 +107,22 @@ def test_seeding_fills_one_shared_pool_for_deduction_and_abduction(executor):
         assert counts == {"deduction": 5, "abduction": 5, "induction": 5}
         programs = {t: [(x.program, x.inputs) for x in buffers[t]] for t in ("deduction", "abduction")}
         assert (programs["deduction"] == programs["abduction"]) is shared
+
+
+def test_seeding_strips_comments_and_stray_statements_from_programs(executor):
+    """Reference (item 3): seeding cleans raw programs (remove_comments, remove_after_return) before validating;
+    ours with the option off: the program is kept as written."""
+    program = "# a helper\nLIMIT = 3\ndef f(a):\n    '''Doc.'''\n    return a * 2  # twice\nprint(f(1))"
+    response = f"x</think><answer>```python\n{program}\n```\n```input\n5\n```</answer>"
+    kept = {}
+    for strip in (True, False):
+        with referee_with(executor, seed_strip_programs=strip) as ref:
+            buffers = BufferSet(("deduction",))
+            step_lib.seed_buffers(ref, buffers, lambda ps: [response] * len(ps), np.random.default_rng(0),
+                                  target=2, task_types=("deduction",), batch=1, max_rounds=1)  # fmt: skip
+        [task] = [t for t in buffers["deduction"] if t.source != "zero"]
+        kept[strip] = task.program
+    assert kept[True] == "def f(a):\n    return a * 2"
+    assert "# twice" in kept[False] and "LIMIT = 3" in kept[False]
+    deep = "x = " + "(" * 5000 + ")" * 5000
+    assert step_lib.strip_program(deep) == deep  # unparsable (too deep): left as it is
