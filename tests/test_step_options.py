@@ -126,3 +126,22 @@ def test_seeding_strips_comments_and_stray_statements_from_programs(executor):
     assert "# twice" in kept[False] and "LIMIT = 3" in kept[False]
     deep = "x = " + "(" * 5000 + ")" * 5000
     assert step_lib.strip_program(deep) == deep  # unparsable (too deep): left as it is
+
+
+def test_prompts_over_the_length_limit_are_left_out_of_the_step(executor):
+    """Reference (item 10): its datasets drop prompts over max_prompt_length; the trainer passes that test as
+    StepPlan.keep_prompt (tokens of the policy's tokenizer)."""
+    seen: list[str] = []
+
+    def propose(prompts):
+        seen.extend(p.prompt for p in prompts)
+        return [proposal(next(counter)) for _ in prompts]
+
+    samplers = step_lib.Samplers(propose=propose, solve=lambda ps, n: [["x"] * n for _ in ps])
+    with referee_with(executor) as ref:
+        keep = lambda prompt: "predicting the program's output" not in prompt  # deduction proposals "too long"  # noqa: E731
+        plan = StepPlan(("deduction", "abduction"), 2, keep_prompt=keep)
+        out = step_lib.play_step(ref, BufferSet(("deduction", "abduction")), samplers, np.random.default_rng(0),
+                                 step=0, plan=plan)  # fmt: skip
+    assert {p.prompt.task_type for p in out.proposals} <= {"abduction"}
+    assert all(keep(p) for p in seen) and all(keep(s.prompt.prompt) for s in out.solutions)

@@ -72,6 +72,20 @@ def test_selfplay_runs_checkpoints_resumes_and_reports(micro_dir, tmp_path):
     assert {s["kind"] for s in samples} == {"proposal", "solution"}
     main(tiny_config(micro_dir, run, total_steps=3))  # resume: only step 2 runs
     assert [r["step"] for r in stable_rows(run)] == [-1, 0, 1, 2]
+    # A run folder made before the options were nested: its config.yaml has the flat names; it still resumes.
+    import yaml
+
+    nested = yaml.safe_load((run / "config.yaml").read_text())
+    flat = {k: v for k, v in nested.items() if k not in ("task", "rewards", "step")}
+    flat |= {k: nested["task"][k] for k in ("num_references", "induction_num_inputs", "max_prompt_chars",
+                                            "template_dir")}  # fmt: skip
+    flat |= {"zero_learnability_reward": nested["rewards"]["zero_learnability_reward"],
+             "diversity_weight": nested["rewards"]["diversity_weight"], "exec_timeout_s": nested["task"]["timeout_s"]}
+    (run / "config.yaml").write_text(yaml.safe_dump(flat))
+    old = load_config(None, str(run / "config.yaml"), {"total_steps": "4"})
+    assert old.task == tiny_config(micro_dir, run).task and old.rewards == tiny_config(micro_dir, run).rewards
+    main(old)
+    assert [r["step"] for r in stable_rows(run)] == [-1, 0, 1, 2, 3]
 
 
 @pytest.mark.slow
