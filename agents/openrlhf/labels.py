@@ -21,6 +21,7 @@ from typing import Any
 from azr_env.errors import ConfigError, DataError
 from azr_env.rewards import RewardConfig
 from azr_env.rounds import RoundConfig
+from azr_env.step import StepConfig
 from azr_env.tasks.base import Task, TaskConfig
 from azr_env.tasks.registry import AZR_TASK_TYPES, task_type_names
 
@@ -69,6 +70,9 @@ def config_to_json(config: RoundConfig, isolation: str | None = None) -> dict[st
         out["task"] = {k: list(v) if isinstance(v, tuple) else v for k, v in task.items()}
     if rewards:
         out["rewards"] = rewards
+    step = {k: v for k, v in asdict(config.step).items() if v != getattr(StepConfig(), k)}
+    if step:  # the engines score learnability rollouts (step.rollout_format_check)
+        out["step"] = step
     for name in ("workers", "memory_mb"):
         if getattr(config, name) != getattr(RoundConfig(), name):
             out[name] = getattr(config, name)
@@ -83,7 +87,8 @@ def config_from_json(data: dict[str, Any] | None) -> RoundConfig:
     if "banned_modules" in task:
         task["banned_modules"] = tuple(task["banned_modules"])
     try:
-        return RoundConfig(task=TaskConfig(**task), rewards=RewardConfig(**data.pop("rewards", {})), **data)
+        return RoundConfig(task=TaskConfig(**task), rewards=RewardConfig(**data.pop("rewards", {})),
+                           step=StepConfig(**data.pop("step", {})), **data)
     except TypeError as exc:
         raise DataError(f"label config {data!r} has an unknown option ({exc}); agent and trainer versions differ") \
             from exc

@@ -14,6 +14,7 @@ from typing import Any
 from azr_env.errors import ConfigError
 from azr_env.rewards import RewardConfig
 from azr_env.rounds import RoundConfig
+from azr_env.step import StepConfig
 from azr_env.tasks.base import TaskConfig
 from azr_env.tasks.registry import AZR_TASK_TYPES
 
@@ -45,6 +46,8 @@ class SelfPlayConfig:
     """Tasks kept per buffer (reference 16384)."""
     buffer_policy: str = "keep_first"
     """When a buffer is full: "keep_first" (reference) or "evict_oldest"."""
+    buffer_dedup: str = "seeding"
+    """Exact duplicates: dropped only while seeding ("seeding", reference) or always ("always")."""
     prompt_format: str = "r1"
     """"r1": the reference's plain-text R1 template; "chat": the raw prompt in the tokenizer's chat template."""
     allow_weak_sandbox: bool = False
@@ -103,6 +106,30 @@ def add_azr_args(parser: argparse.ArgumentParser) -> None:
     add("--azr.exec_memory_mb", type=int, default=RoundConfig().memory_mb, help="memory limit per program")
     add("--azr.allow_weak_sandbox", type=int, choices=(0, 1), default=0,
         help="1: run where bubblewrap is unusable, with the executor's weaker fallback isolation (default: refuse)")
+    add("--azr.buffer_dedup", choices=("seeding", "always"), default=d.buffer_dedup,
+        help="exact duplicates dropped only while seeding (reference) or always")
+    for name, (kind, default, text) in step_options().items():  # the step's switches, as `azr selfplay --step.*`
+        if kind is bool:
+            add(f"--azr.step_{name}", type=int, choices=(0, 1), default=int(default), help=text)
+        else:
+            add(f"--azr.step_{name}", type=kind, default=default, help=text)
+
+
+def step_options() -> dict[str, tuple[type, Any, str]]:
+    """StepConfig's fields: type, default and the first sentence of the docstring (the same switches both
+    trainers take; docs/options.md has the rest)."""
+    from dataclasses import fields
+
+    from azr_agents.config import field_docs
+
+    docs = field_docs(StepConfig)
+    return {f.name: (type(f.default), f.default, docs.get(f.name, "").split(". ")[0].replace("%", "%%"))
+            for f in fields(StepConfig)}  # fmt: skip
+
+
+def step_config_from_args(a: Any) -> StepConfig:
+    values = {name: getattr(a, f"step_{name}", default) for name, (_, default, _) in step_options().items()}
+    return StepConfig(**{k: bool(v) if isinstance(step_options()[k][1], bool) else v for k, v in values.items()})
 
 
 def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConfig:
@@ -115,12 +142,13 @@ def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConf
     rewards = RewardConfig(zero_learnability_reward=a.zero_learnability_reward)
     max_new = getattr(args.rollout, "max_new_tokens", None) or RoundConfig().max_new_tokens
     rnd = RoundConfig(task=task, rewards=rewards, n_rollouts=a.n_rollouts, workers=a.exec_workers,
-                      memory_mb=a.exec_memory_mb, max_new_tokens=max_new)  # fmt: skip
+                      memory_mb=a.exec_memory_mb, max_new_tokens=max_new, step=step_config_from_args(a))  # fmt: skip
     buffer_dir = a.buffer_dir or (f"{ckpt_path}/azr_buffers" if ckpt_path else None)
     return SelfPlayConfig(steps=a.steps, batch_per_type=a.batch_per_type, task_types=tuple(a.task_types),
                           n_rollouts=a.n_rollouts, seed_tasks_per_type=a.seed_tasks_per_type,
                           seed_max_rounds=a.seed_max_rounds, seed_files=tuple(getattr(a, "seed_files", ())),
                           buffer_dir=buffer_dir,
                           buffer_capacity=a.buffer_capacity, buffer_policy=a.buffer_policy,
+                          buffer_dedup=getattr(a, "buffer_dedup", "seeding"),
                           prompt_format=a.prompt_format, allow_weak_sandbox=bool(a.allow_weak_sandbox),
                           seed=args.train.seed, round=rnd)  # fmt: skip

@@ -106,7 +106,7 @@ class SelfPlay:
         self.judge = OutcomeJudge()
         self.label_config = config_to_json(config.round)
         self.buffers = BufferSet(config.task_types, directory=config.buffer_dir, capacity=config.buffer_capacity,
-                                 policy=config.buffer_policy)  # fmt: skip
+                                 policy=config.buffer_policy, dedup=config.buffer_dedup)  # fmt: skip
         self.samplers = Samplers(propose=self._propose_samples, solve=self._solve_samples,
                                  rollouts=self._rollout_samples)  # fmt: skip
 
