@@ -145,3 +145,22 @@ def test_prompts_over_the_length_limit_are_left_out_of_the_step(executor):
                                  step=0, plan=plan)  # fmt: skip
     assert {p.prompt.task_type for p in out.proposals} <= {"abduction"}
     assert all(keep(p) for p in seen) and all(keep(s.prompt.prompt) for s in out.solutions)
+
+
+def test_the_selfplay_env_reads_its_rollouts_as_the_step_does(executor):
+    """AZR-SelfPlay-v0's solver steps are the learnability rollouts: a correct answer without </think> is rewarded
+    -1 as a solver answer but counts as solved for p (reference); with the format check it does not."""
+    import gymnasium as gym
+
+    good = "x</think><answer>```python\ndef f(a):\n    return a + 1\n```\n```input\n1\n```</answer>"
+    rewards = {}
+    for check in (False, True):
+        with referee_with(executor, rollout_format_check=check) as ref:
+            env = gym.make("AZR-SelfPlay-v0", task_types=["deduction"], n_rollouts=2, referee=ref)
+            env.reset(seed=0)
+            env.step(good)
+            _, first, *_ = env.step("x</think><answer>```output\n2\n```</answer>")
+            _, second, _, _, info = env.step("<answer>```output\n2\n```</answer>")
+            env.close()
+        rewards[check] = (first, second, info["solve_rate"], info["proposer_reward"])
+    assert rewards == {False: (1.0, -1.0, 1.0, -0.5), True: (1.0, -1.0, 0.5, 0.5)}

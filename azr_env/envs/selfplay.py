@@ -115,7 +115,9 @@ class AZRSelfPlayEnv(AZRBaseEnv):
     def _solve(self, response: str) -> tuple[str, float, bool, bool, dict]:
         assert self._task is not None
         [result] = self.referee.score([self._task], [response])
-        self._answers.append(result)
+        # These answers are the learnability rollouts: p reads them as the step does (StepConfig.rollout_format_check)
+        rollout = result if result.format_ok else self.referee.score([self._task], [response], purpose="rollout")[0]
+        self._answers.append(rollout)
         done = len(self._answers) >= self.n_rollouts
         info: dict[str, Any] = {"task_type": self._task.task_type, "role": "solve", "format_ok": result.format_ok,
                                 "correct": result.correct, "parsed_answer": result.parsed_answer,
