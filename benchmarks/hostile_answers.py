@@ -141,7 +141,7 @@ def run_case(case: Case) -> tuple[str, float, float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="azr bench hostile-answers", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 2,000-answer cache case")
     args = parser.parse_args(argv)
     cases = [c for c in CASES if not (args.quick and "2,000" in c.name)]

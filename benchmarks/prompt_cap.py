@@ -44,10 +44,10 @@ def bpe(corpus: list[str]) -> Tokenizer:
     return tok
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--prompts", type=int, default=300)
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="azr bench prompt-cap", description=__doc__.splitlines()[0])
+    parser.add_argument("--prompts", type=int, default=300, help="proposer prompts drawn per program size")
+    args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     pools = {size: [program(rng, size) for _ in range(60)] for size in (500, 800, 1200)}
     corpus = [p for pool in pools.values() for p in pool]
@@ -68,7 +68,8 @@ def main() -> None:
                                      for _ in range(args.prompts))
         show = {u: " ".join(f"K={k}:{n}" for k, n in sorted(c.items(), reverse=True)) for u, c in kept.items()}
         print(f"{size:>14} {ratio:>11.2f}  {show['chars']:<28} | {show['tokens']}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

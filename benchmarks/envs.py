@@ -1,4 +1,6 @@
-"""Env and round-API throughput: `azr bench envs [--steps N] [--batch 64] [--vector 16]` (or benchmarks/envs.py).
+"""Env and round-API throughput: steps/s of every registered env, and of the batched round API.
+
+`azr bench envs [--steps N] [--batch 64] [--vector 16]` (or `python benchmarks/envs.py` in a checkout).
 
 1. Steps/s of every registered env in a SyncVectorEnv of `--vector` copies, driven by a scripted agent whose
    answers are half right and half wrong but well formatted (solver envs), or valid generated proposals
@@ -115,7 +117,7 @@ def bench_round(batch: int, pool: dict[str, list[Task]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="azr bench envs", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=40, help="timed vector steps per env (default 40)")
     parser.add_argument("--vector", type=int, default=16, help="envs per vector env (default 16)")
     parser.add_argument("--batch", type=int, default=64, help="round-API proposals and answers per type")

@@ -1,4 +1,6 @@
-"""Learning evidence for cpu-micro self-play: `azr bench learning [--steps 40] [--seeds 0,1]`.
+"""Learning evidence for cpu-micro self-play: held-out accuracy before and after, and controls.
+
+`azr bench learning [--steps 40] [--seeds 0,1]` (or `python benchmarks/learning.py` in a checkout).
 
 For each model (default: `cpu-micro`, and `cpu-micro-habit`, its positive control) and seed, runs the cpu-micro
 self-play preset for `--steps` steps with the held-out deduction set evaluated every `--eval-every` steps, then
@@ -112,7 +114,7 @@ def solver_only(model: str, mode: str, steps: int, eval_every: int, threads: int
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="azr bench learning", description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="cpu-micro,cpu-micro-habit", help="comma list of models")
     parser.add_argument("--seeds", default="0", help="comma list of seeds (default 0)")
     parser.add_argument("--steps", type=int, default=40, help="self-play steps per run (default 40)")
@@ -121,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="extra config overrides")
     parser.add_argument("--eval-only", nargs="+", metavar="DIR", help="only evaluate these model folders")
-    parser.add_argument("--solver-only", choices=("fresh", "fixed"), help="the solver-only control (see above)")
+    parser.add_argument("--solver-only", choices=("fresh", "fixed"),
+                        help="control without a proposer: PPO on ground-truth deduction tasks, new each step "
+                        "(fresh) or the same every step (fixed)")
     args = parser.parse_args(argv)
     if args.eval_only:
         evaluate_folders(args.eval_only, args.threads)

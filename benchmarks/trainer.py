@@ -1,4 +1,6 @@
-"""Self-play step cost for cpu-micro: `azr bench trainer [--steps 3] [--model cpu-micro]`.
+"""Self-play step cost for cpu-micro: time split, generation and training tokens/s per step.
+
+`azr bench trainer [--steps 3] [--model cpu-micro]` (or `python benchmarks/trainer.py` in a checkout).
 
 Runs the seeding stage and a few self-play steps in a throw-away run folder and prints, per step, the time
 split generation / execution (sandbox) / update, generated tokens per second and training tokens per second,
@@ -15,7 +17,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="azr bench trainer", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3, help="self-play steps to time (default 3)")
     parser.add_argument("--model", default="cpu-micro", help="cpu-micro or a local HF folder")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
