@@ -8,6 +8,7 @@ are always the same. The hash-seed check is skipped: generated programs never it
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any
 
 from azr_env.errors import ConfigError
@@ -119,7 +120,10 @@ def _with_source(task: Task, source: str) -> Task:
 def generated_pool(
     task_type: str, n: int, referee: Any, *, seed: int = 0, config: GeneratorConfig | None = None
 ) -> list[Task]:
-    """`generate_tasks`, memoised per process: envs in one process (a sync vector env) share one pool."""
+    """`generate_tasks`, memoised per process. Deprecated: nothing in azr-env uses it any more (the envs share
+    candidates through `generated_tasks_at`); call `generate_tasks` and keep the list."""
+    warnings.warn("azr_env.generators.generated_pool is deprecated and will be removed; call generate_tasks and keep "
+                  "the list", DeprecationWarning, stacklevel=2)
     key = ("pool", task_type, n, seed, repr(config), repr(referee.config.task))
     with _LOCK:
         if key in _CACHE:

@@ -59,3 +59,11 @@ def test_too_strict_budget_is_an_error(referee):
 def test_config_reaches_the_programs(referee):
     tasks = generate_tasks("deduction", 8, referee, config=GeneratorConfig(operations=("math",)), seed=5)
     assert all(not t.input.startswith(("'", "[", "{")) for t in tasks)
+
+
+def test_generated_pool_is_deprecated_and_still_returns_generate_tasks(referee):
+    from azr_env.generators import generated_pool
+
+    with pytest.warns(DeprecationWarning, match="generate_tasks"):
+        pool = generated_pool("deduction", 4, referee, seed=5)
+    assert pool == generate_tasks("deduction", 4, referee, seed=5)
