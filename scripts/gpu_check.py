@@ -8,7 +8,7 @@ What it does, in under 8 minutes on one GPU:
    solve, TRR++ update), and prints generation tokens/s, training tokens/s and peak GPU memory.
 
 Why a script and not `make test`: such machines often have no package index and no `make install`. The repository is
-imported in place (the three import names are linked into a temporary folder put first on `sys.path`), and what the
+imported in place (the four import names are linked into a temporary folder put first on `sys.path`), and what the
 core needs beyond torch and transformers (gymnasium and its two small dependencies) comes from `--wheels DIR`, a
 folder of wheels copied alongside (`pip download gymnasium -d wheels/` on a machine with an index).
 
@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-IMPORT_NAME_TO_FOLDER = {"azr_env": "azr_env", "azr_agents": "agents", "azr_evals": "evals"}
+# The same mapping as setup.py (the tests import all four, so collecting them needs all four).
+IMPORT_NAME_TO_FOLDER = {"azr_env": "azr_env", "azr_agents": "agents", "azr_evals": "evals",
+                         "azr_benchmarks": "benchmarks"}
 CORE_MODULES = ("torch", "transformers", "gymnasium", "numpy")
 # Model shape (Qwen2 layout: grouped-query attention, SwiGLU, RMSNorm, RoPE). "cuda" is big enough to exercise
 # bf16 kernels and batching; "cpu" is sized to finish in well under a minute on 2 cores.
