@@ -303,7 +303,9 @@ class Referee:
         staged: list[Any] = []
         slots: list[int | None] = []
         if purpose == "rollout" and not self.config.step.rollout_format_check:
-            responses = [answer_only(r) for r in responses]  # reference: rollouts are read on the answer alone
+            # reference: rollouts are read on the answer alone; over-long responses keep failing the cap first
+            responses = [answer_only(r) if isinstance(r, str) and len(r) <= cfg.max_response_chars else r
+                         for r in responses]  # fmt: skip
         for task, response in zip(tasks, responses):
             kind = get_task_type(task.task_type)
             answer = kind.parse_answer(response if isinstance(response, str) else "", cfg)

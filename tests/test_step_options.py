@@ -12,6 +12,7 @@ from azr_env.buffer import BufferSet
 from azr_env.rounds import Referee, RoundConfig
 from azr_env.step import StepConfig, StepPlan
 from azr_env.tasks import Task
+from azr_env.tasks.base import TaskConfig
 
 TASK = Task("deduction", "def f(x):\n    return x + 1", ("1",), ("2",))
 counter = itertools.count(1000)
@@ -164,3 +165,11 @@ def test_the_selfplay_env_reads_its_rollouts_as_the_step_does(executor):
             env.close()
         rewards[check] = (first, second, info["solve_rate"], info["proposer_reward"])
     assert rewards == {False: (1.0, -1.0, 1.0, -0.5), True: (1.0, -1.0, 0.5, 0.5)}
+
+
+def test_an_over_long_rollout_still_fails_the_response_cap(executor):
+    with Referee(RoundConfig(task=TaskConfig(max_response_chars=100)), executor=executor) as ref:
+        long = "x" * 200 + "<answer>```output\n2\n```</answer>"
+        [scored] = ref.score([TASK], [long], purpose="rollout")
+        [short] = ref.score([TASK], ["<answer>```output\n2\n```</answer>"], purpose="rollout")
+    assert not scored.correct and short.correct
