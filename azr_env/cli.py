@@ -14,6 +14,7 @@ import importlib.metadata
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from azr_env.errors import AZRError, ConfigError
 
@@ -24,17 +25,37 @@ DISTRIBUTION = "azr-env"
 def command_entries() -> list[importlib.metadata.EntryPoint]:
     """The registered subcommands, sorted by name; the first registration of a name wins.
 
-    Installed metadata (`*.dist-info`) is read before build leftovers (`azr_env.egg-info` in a checkout, which
-    `python -m build` writes and which shadows the install when the checkout is on `sys.path`), so a stale copy
-    does not hide or redirect commands.
+    azr-env's own come from the checkout's pyproject.toml when azr_env runs from a checkout (an editable install,
+    or the repository imported in place), else from the installed metadata: so a stale install, or the
+    `azr_env.egg-info` that `python -m build` leaves in a checkout, neither hides nor redirects a command. Other
+    distributions contribute through their installed metadata.
     """
-    dists = sorted(importlib.metadata.distributions(), key=lambda d: str(getattr(d, "_path", "")).endswith(".egg-info"))
-    seen: dict[str, importlib.metadata.EntryPoint] = {}
-    for dist in dists:
+    own = _checkout_entries()
+    seen: dict[str, importlib.metadata.EntryPoint] = {entry.name: entry for entry in own or []}
+    for dist in importlib.metadata.distributions():
+        if own is not None and _normalize(dist.metadata["Name"] or "") == _normalize(DISTRIBUTION):
+            continue
         for entry in dist.entry_points:
             if entry.group == COMMAND_GROUP:
                 seen.setdefault(entry.name, entry)
     return [seen[name] for name in sorted(seen)]
+
+
+def _checkout_entries() -> list[importlib.metadata.EntryPoint] | None:
+    """The group's entries in the pyproject.toml beside the azr_env folder (None: not a checkout, or no tomllib)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the installed metadata is used
+        return None
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    try:
+        project = tomllib.loads(pyproject.read_text()).get("project", {})
+    except (OSError, ValueError):
+        return None
+    if _normalize(project.get("name", "")) != _normalize(DISTRIBUTION):
+        return None
+    table = project.get("entry-points", {}).get(COMMAND_GROUP, {})
+    return [importlib.metadata.EntryPoint(name, value, COMMAND_GROUP) for name, value in table.items()]
 
 
 def extra_providing(module: str) -> str | None:

@@ -50,6 +50,25 @@ def test_a_package_contributes_a_subcommand_through_the_entry_point_group(tmp_pa
     assert done.stdout.strip() == "toy ran 3"
 
 
+def test_a_stale_azr_env_metadata_neither_hides_nor_redirects_the_checkouts_commands(tmp_path):
+    """Running from a checkout, pyproject.toml is the truth: an old install's metadata (or the egg-info a build
+    leaves) first on sys.path, naming a module that has moved and missing a command, changes nothing."""
+    stale = tmp_path / "azr_env-0.0.1.dist-info"
+    stale.mkdir()
+    (stale / "METADATA").write_text("Metadata-Version: 2.1\nName: azr-env\nVersion: 0.0.1\n")
+    (stale / "entry_points.txt").write_text("[azr.commands]\nexec = azr_env.commands.moved_away\n")
+    done = run_python(f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        from azr_env.cli import command_entries, main
+        names = [entry.name for entry in command_entries()]
+        assert "bench" in names and "exec" in names, names
+        sys.exit(main(["exec", "-c", "x = 6 * 7", "-e", "x", "--isolation", "fallback"]))
+    """, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "42" in done.stdout
+
+
 def test_a_command_whose_package_cannot_be_imported_answers_with_one_line(tmp_path):
     """Without azr_evals (e.g. a minimal install), `azr eval` says so in one line and the rest of `azr` works."""
     done = run_python("""
