@@ -57,7 +57,11 @@ class SelfPlayConfig:
     total_steps: int = 500
     """Self-play steps after the seeding stage (reference: about 500)."""
     resume: bool = True
-    """Resume from the latest checkpoint in run_dir if there is one."""
+    """Resume from the latest checkpoint in run_dir if there is one. False on a run_dir that holds a previous run
+    is refused (a fresh start would discard it): use a new run_dir."""
+    allow_weak_sandbox: bool = False
+    """Train even where bubblewrap is unusable, with the executor's weaker fallback isolation (model-written
+    programs could then reach the network). Default: refuse to start. The mode is recorded in run_dir/sandbox.json."""
     save_every: int = 10
     """Checkpoint every this many steps (and at the end)."""
     threads: int = 0
@@ -497,8 +501,9 @@ def add_config_arguments(parser: Any) -> None:
             parser.add_argument(*flags, dest=name, default=argparse.SUPPRESS, choices=list(PRESETS),
                                 help=docs.get(name, "").replace("%", "%%"))  # fmt: skip
         else:
+            switch = {"nargs": "?", "const": "true"} if isinstance(default, bool) else {}  # bare `--flag`: true
             parser.add_argument(*flags, dest=name, default=argparse.SUPPRESS, metavar=name.split(".")[-1].upper(),
-                                help=shown)  # fmt: skip
+                                help=shown, **switch)  # fmt: skip
     aliases = {**RENAMED, **{f.name: f"{s}.{f.name}" for s, cls in SECTIONS.items() for f in dataclasses.fields(cls)
                              if f.name not in option_fields()}}  # fmt: skip
     for old, new in aliases.items():

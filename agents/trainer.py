@@ -17,6 +17,7 @@ import itertools
 import json
 import random
 import shutil
+import socket
 import time
 from collections import Counter
 from pathlib import Path
@@ -40,6 +41,7 @@ from azr_agents.tracking import Tracker
 from azr_agents.trr import compute_advantages, masked_mean, ppo_clipped_policy_loss
 
 from azr_env import step as step_lib
+from azr_env.errors import ConfigError
 from azr_env.seeds import seed_run_buffers
 from azr_env.step import Samplers, StepPlan, StepResult
 
@@ -247,12 +249,43 @@ def evaluate_heldout(config, referee, agent, tasks, samples: int = 4) -> dict[st
 
 
 # ---- main -----------------------------------------------------------------------------------------------------
+def check_start(config: SelfPlayConfig) -> str:
+    """Refuse to discard a previous run or to run model code without the full sandbox; returns the isolation.
+
+    Here, not in the command, so that `main()` called from Python keeps the same rules. The isolation mode is
+    recorded in `<run_dir>/sandbox.json` (with the host) for the run's record.
+    """
+    from azr_env.sandbox.isolation import bwrap_works
+
+    folder = Path(config.run_dir)
+    if not config.resume and folder.is_dir() and any(folder.iterdir()):
+        raise ConfigError(f"--run-dir {folder} is not empty and --resume is false: starting fresh would discard that "
+                          "run; use a new --run-dir, or --resume true to continue it")  # fmt: skip
+    isolation = "bwrap" if bwrap_works() else "fallback"
+    if isolation == "fallback" and not config.allow_weak_sandbox:
+        raise ConfigError("bubblewrap is not usable here: model-written programs would run with network access "
+                          "(fallback isolation). Install bubblewrap (`apt-get install bubblewrap`; containers also "
+                          "need unprivileged user namespaces) or pass --allow-weak-sandbox")  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sandbox.json").write_text(json.dumps({"isolation": isolation, "host": socket.gethostname()}) + "\n")
+    return isolation
+
+
 def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
     """Run (or resume) self-play as configured; returns the last step's metrics.
 
     `sampler`: optionally the user's own `Agent` or `list[str] -> list[str]` callable to sample the rollouts
     (proposals, learnability, solutions); the local `config.model` is what is trained and evaluated.
+    Raises `ConfigError` before touching anything when `check_start` refuses the run.
     """
+    isolation = check_start(config)
+    if config.progress != "none":
+        print(f"sandbox isolation: {isolation}", flush=True)
+    return train(config, sampler)
+
+
+def train(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
+    """The training loop itself (`main` after its start-up checks)."""
     from azr_agents.micro_tasks import heldout_deduction_tasks
 
     from azr_env.buffer import BufferSet

@@ -148,6 +148,7 @@ def run_selfplay(model_dir: Path, run_dir: Path, device: str) -> dict:
 
     options = dict(model=str(model_dir), run_dir=str(run_dir), device=device, rollout_backend="hf",
                    progress="none", workers=2, save_every=1000, eval_every=1000, seed=0, resume=False,
+                   allow_weak_sandbox=True,  # GPU containers often lack bubblewrap; a random model's text is harmless
                    **RUNS[device])
     config = load_config("cpu-micro", None, options)
     if device == "cuda":

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import socket
-from pathlib import Path
-
-from azr_env.errors import ConfigError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -23,8 +18,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--config", dest="config_file", default=None, help="YAML file of option: value")
     p.add_argument("--print-config", action="store_true", help="print the resolved config as YAML and exit")
-    p.add_argument("--allow-weak-sandbox", action="store_true", help="train even where bubblewrap is unusable, "
-                   "with the executor's weaker fallback isolation (default: refuse)")
     add_config_arguments(p)  # one flag per option, help from its docstring; old flat spellings as aliases
     p.set_defaults(func=run)
 
@@ -39,30 +32,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"# preset {config.preset}: {PRESET_DESCRIPTIONS.get(config.preset, '')}")
         print(to_yaml(config), end="")
         return 0
-    isolation = check_start(config.run_dir, config.resume, args.allow_weak_sandbox)
     from azr_agents.trainer import main
 
-    print(f"sandbox isolation: {isolation}", flush=True)
-    main(config)
+    main(config)  # refuses a previous run's folder without resume, and the fallback sandbox unless allowed
     return 0
-
-
-def check_start(run_dir: str, resume: bool, allow_weak_sandbox: bool) -> str:
-    """Refuse to discard a previous run or to run model code without the full sandbox; returns the isolation.
-
-    The isolation mode is recorded in `<run_dir>/sandbox.json` (with the host) for the run's record.
-    """
-    from azr_env.sandbox.isolation import bwrap_works
-
-    folder = Path(run_dir)
-    if not resume and folder.is_dir() and any(folder.iterdir()):
-        raise ConfigError(f"--run-dir {folder} is not empty and --resume is false: starting fresh would discard that "
-                          "run; use a new --run-dir, or --resume true to continue it")  # fmt: skip
-    isolation = "bwrap" if bwrap_works() else "fallback"
-    if isolation == "fallback" and not allow_weak_sandbox:
-        raise ConfigError("bubblewrap is not usable here: model-written programs would run with network access "
-                          "(fallback isolation). Install bubblewrap (`apt-get install bubblewrap`; containers also "
-                          "need unprivileged user namespaces) or pass --allow-weak-sandbox")  # fmt: skip
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "sandbox.json").write_text(json.dumps({"isolation": isolation, "host": socket.gethostname()}) + "\n")
-    return isolation

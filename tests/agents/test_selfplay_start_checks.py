@@ -12,11 +12,12 @@ from azr_env.cli import main
 
 @pytest.fixture
 def trained(monkeypatch):
-    """Stands in for the training loop itself (agents/trainer.py), recording the config it would get."""
+    """Stands in for the training loop itself (agents/trainer.py `train`, which `main` runs after its start-up
+    checks), recording the config it would get."""
     import azr_agents.trainer as trainer
 
     runs = []
-    monkeypatch.setattr(trainer, "main", lambda config: runs.append(config))
+    monkeypatch.setattr(trainer, "train", lambda config, sampler=None: runs.append(config))
     return runs
 
 
@@ -45,3 +46,24 @@ def test_training_refuses_the_fallback_sandbox_unless_allowed_and_records_the_mo
     monkeypatch.setattr(isolation, "bwrap_works", lambda: True)
     assert main(["selfplay", "--preset", "cpu-micro", "--run-dir", str(tmp_path / "b")]) == 0
     assert json.loads((tmp_path / "b" / "sandbox.json").read_text())["isolation"] == "bwrap"
+
+
+def test_the_python_api_keeps_the_same_start_rules(tmp_path, trained, monkeypatch):
+    """`azr_agents.trainer.main(config)` called from Python refuses what the command refuses (no bypass)."""
+    from azr_agents.config import load_config
+    from azr_agents.trainer import main as train_main
+
+    from azr_env.errors import ConfigError
+    from azr_env.sandbox import isolation
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.jsonl").write_text('{"step": 0}\n')
+    with pytest.raises(ConfigError, match="is not empty and --resume is false"):
+        train_main(load_config("cpu-micro", None, {"run_dir": str(run), "resume": False}))
+    assert (run / "metrics.jsonl").read_text() == '{"step": 0}\n'  # nothing discarded
+    monkeypatch.setattr(isolation, "bwrap_works", lambda: False)
+    with pytest.raises(ConfigError, match="bubblewrap is not usable"):
+        train_main(load_config("cpu-micro", None, {"run_dir": str(tmp_path / "new")}))
+    train_main(load_config("cpu-micro", None, {"run_dir": str(tmp_path / "new"), "allow_weak_sandbox": True}))
+    assert len(trained) == 1
