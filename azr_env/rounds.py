@@ -139,6 +139,7 @@ class Referee:
         self._executor, self._hash_executor = executor, hash_executor
         self._owned: list[Any] = []
         self.executor_calls = 0  # run_many calls made (for benchmarks and tests)
+        self.executor_programs = 0  # programs those calls ran: one sandboxed process each
         self.executor_seconds = 0.0  # wall time spent waiting for them
 
     # ---- executors -----------------------------------------------------------------------------------------
@@ -182,6 +183,7 @@ class Referee:
             index = [i for i, job in enumerate(jobs) if job.check_determinism == flag]
             if index:
                 self.executor_calls += 1
+                self.executor_programs += len(index)
                 start = time.perf_counter()
                 out = executor.run_many(
                     [(jobs[i].program, jobs[i].expression) for i in index],

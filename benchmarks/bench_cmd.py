@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "prompt-cap": Benchmark("azr_benchmarks.prompt_cap", "references kept under the proposer-prompt cap"),
     "sandbox-overhead": Benchmark("azr_benchmarks.sandbox_overhead", "cost of the minimal view and seccomp filter"),
     "soak": Benchmark("azr_benchmarks.soak", "do long self-play and executor runs stay flat"),
+    "round": Benchmark("azr_benchmarks.round_scoring", "a round's validation and N=8 scoring vs the reference"),
 }
 
 
