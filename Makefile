@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 EXTRAS ?= dev,hf,eval,train,serve,multiagent
 
-.PHONY: demo test test-fast lint bench install sandbox-deps clean
+.PHONY: demo test test-fast lint bench install sandbox-deps clean gpu-check
 
 $(VENV)/.installed: pyproject.toml setup.py constraints-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ lint: install
 
 bench: install
 	$(VENV)/bin/azr bench executor
+
+# For a machine with a CUDA GPU and only torch + transformers preinstalled (no `make install`, maybe no package
+# index): the CUDA tests plus a few self-play steps on a small random Qwen2-shaped model; prints tokens/s and peak
+# GPU memory. Without CUDA it exits non-zero with one line. GPU_CHECK_ARGS="--wheels DIR" for missing pure wheels.
+gpu-check:
+	$(PYTHON) scripts/gpu_check.py $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

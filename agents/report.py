@@ -1,6 +1,7 @@
 """`azr report RUN_DIR`: PNG plots of a run's curves and a small HTML page with sample proposals.
 
-Reads only `metrics.jsonl` and `samples.jsonl`, so it works on a finished run, a running one, or a copy.
+Reads only `metrics.jsonl`, `samples.jsonl` and `flagged.jsonl` (responses with a concerning phrase,
+`azr_agents.reflection`), so it works on a finished run, a running one, or a copy.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ PANELS = [
         "time/generate_s", "time/execute_s", "time/update_s")),
     ("throughput", "generated tokens per second", lambda k: k == "perf/gen_tokens_per_s"),
     ("losses", "policy loss, clip fraction, approx. KL, grad norm", lambda k: k.startswith("losses/")),
+    ("reflection", "share of responses with reflection words, and of correct ones among them (all samples)",
+     lambda k: k in ("reflect/reflect_ratio", "reflect/correct_reflect_ratio")),
+    ("concerning", "responses with a concerning phrase per step", lambda k: k.startswith("safety/")),
 ]
 
 
@@ -59,7 +63,8 @@ def write_report(run_dir: str | Path, max_samples: int = 6) -> Path:
         plt.close(fig)
         images.append((name, title))
     samples = read_jsonl(run / "samples.jsonl")
-    (out / "index.html").write_text(_html(run, rows, images, samples, max_samples))
+    flagged = read_jsonl(run / "flagged.jsonl")
+    (out / "index.html").write_text(_html(run, rows, images, samples, max_samples) + _flagged_html(rows, flagged))
     return out / "index.html"
 
 
@@ -94,3 +99,21 @@ def _task_text(task: dict) -> str:
     pairs = "\n".join(f"f({i}) == {o}" for i, o in zip(task["inputs"], task["outputs"]))
     message = f"\n# message: {task['message']}" if task.get("message") else ""
     return f"{task['program']}\n\n{pairs}{message}"
+
+
+def _flagged_html(rows: list[dict], flagged: list[dict], shown: int = 20) -> str:
+    """Concerning-phrase counts (whole run, per role and type) and the latest flagged responses."""
+    totals: dict[str, float] = {}
+    for row in rows:
+        for key, value in row.items():
+            if key.startswith("safety/") and isinstance(value, int | float):
+                totals[key] = totals.get(key, 0) + value
+    if not totals and not flagged:
+        return ""
+    table = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:g}</td></tr>" for k, v in sorted(totals.items()))
+    parts = ["<h2>Concerning phrases</h2>", f"<p>Responses flagged over the run (flagged.jsonl: {len(flagged)}).</p>",
+             f"<table>{table}</table>"]  # fmt: skip
+    for row in flagged[-shown:]:
+        head = f"step {row.get('step')}, {row.get('role')} {row.get('task_type')}: {', '.join(row.get('phrases', []))}"
+        parts.append(f"<p>{html.escape(head)}</p><pre>{html.escape(str(row.get('response', '')))}</pre>")
+    return "\n" + "\n".join(parts)

@@ -1,4 +1,5 @@
-"""Well-formed R1 responses written from a task's gold data (SPEC §1–2).
+"""Well-formed R1 responses written from a task's gold data (SPEC §1–2); the answer inside is the task type's
+own (`TaskType.gold_answer` / `proposal_answer`), so any registered type gets scripted responses.
 
 Shared by the oracle agent and by the micro model's pretraining transcripts, so both write exactly what the
 envs parse. The R1 prompt ends with `Assistant: <think>`, hence responses start inside the think block; pass
@@ -8,17 +9,11 @@ envs parse. The R1 prompt ends with `Assistant: <think>`, hence responses start 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from azr_env.errors import ConfigError
-
-# Reference names (code_o/code_i/code_f/code_e) and azr-env names map to one canonical name.
-TASK_TYPE_ALIASES = {
-    "code_o": "deduction", "deduction": "deduction",
-    "code_i": "abduction", "abduction": "abduction",
-    "code_f": "induction", "induction": "induction",
-    "code_e": "error_type", "error_type": "error_type",
-}
+from azr_env.tasks.base import Task, fence
+from azr_env.tasks.registry import canonical_name, get_task_type
 
 
 def task_field(task: Any, name: str, default: Any = None) -> Any:
@@ -35,16 +30,23 @@ def task_field(task: Any, name: str, default: Any = None) -> Any:
 
 
 def canonical_task_type(task_type: str) -> str:
-    try:
-        return TASK_TYPE_ALIASES[task_type]
-    except KeyError:
-        raise ConfigError(
-            f"unknown task_type {task_type!r}; known: {', '.join(sorted(TASK_TYPE_ALIASES))}"
-        ) from None
+    """The registered name of `task_type` (reference names such as `code_o` accepted); ConfigError if unknown."""
+    return canonical_name(str(task_type))
+
+
+def as_task(task: Any) -> Task:
+    """A `Task` from a Task or a dict with `task_type`, `program`, `input(s)`, `output(s)`, `message`."""
+    kind = canonical_task_type(task_field(task, "task_type"))
+    if isinstance(task, Task):
+        return task if task.task_type == kind else replace(task, task_type=kind)
+    inputs = task_field(task, "inputs") or ()
+    outputs = task_field(task, "outputs") or [""] * len(inputs)
+    return Task(kind, str(task_field(task, "program", "")), tuple(map(str, inputs)), tuple(map(str, outputs)),
+                message=str(task_field(task, "message", "")))
 
 
 def block(kind: str, body: str) -> str:
-    return f"```{kind}\n{body}\n```"
+    return fence(kind, body)
 
 
 def wrap(thought: str, answer: str, *, open_think: bool = False) -> str:
@@ -53,23 +55,12 @@ def wrap(thought: str, answer: str, *, open_think: bool = False) -> str:
 
 
 def solve_response(task: Any, *, thought: str = "", open_think: bool = False) -> str:
-    """The gold solver answer: the output (deduction), the input (abduction) or the program (induction)."""
-    kind = canonical_task_type(task_field(task, "task_type"))
-    if kind in ("deduction", "error_type"):
-        answer = block("output", task_field(task, "output"))
-    elif kind == "abduction":
-        answer = block("input", task_field(task, "input"))
-    else:
-        answer = block("python", task_field(task, "program"))
-    return wrap(thought, answer, open_think=open_think)
+    """The gold solver answer, as the task's type writes it (`TaskType.gold_answer`)."""
+    task = as_task(task)
+    return wrap(thought, get_task_type(task.task_type).gold_answer(task), open_think=open_think)
 
 
 def propose_response(task: Any, *, thought: str = "", open_think: bool = False) -> str:
-    """A proposal that reproduces `task`: program + input, or (induction) its inputs + message."""
-    kind = canonical_task_type(task_field(task, "task_type"))
-    if kind == "induction":
-        inputs = task_field(task, "inputs")
-        answer = "\n".join(block("input", x) for x in inputs) + "\n" + block("message", task_field(task, "message"))
-    else:
-        answer = block("python", task_field(task, "program")) + "\n" + block("input", task_field(task, "input"))
-    return wrap(thought, answer, open_think=open_think)
+    """A proposal that reproduces `task`, as the task's type writes it (`TaskType.proposal_answer`)."""
+    task = as_task(task)
+    return wrap(thought, get_task_type(task.task_type).proposal_answer(task), open_think=open_think)

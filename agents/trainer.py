@@ -5,16 +5,19 @@
                  -> N solver rollouts per valid proposal (learnability) -> solver batch (new + top-up) -> solve
                  -> rewards (SPEC §4) -> TRR++ advantages (SPEC §6) -> PPO-clipped update -> log, checkpoint
 
-AZR's task semantics (prompts, validation, scoring, rewards, buffers) all come from `azr_env.rounds` and
-`azr_env.buffer`; this file only orders them and trains. The math is in `azr_agents.trr` (unit-tested).
+The step itself (seeding, propose, validate, learnability, solve, rewards, metrics) is `azr_env.step`, the same
+function the OpenRLHF trainer, the round API and the envs call; this file gives it samplers, turns its records
+into training rows, and trains. The math is in `azr_agents.trr` (unit-tested).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import random
 import shutil
+import socket
 import time
 from collections import Counter
 from pathlib import Path
@@ -33,10 +36,14 @@ from azr_agents.config import SelfPlayConfig, to_yaml
 from azr_agents.http_rollouts import ExternalRollouts, HTTPRollouts
 from azr_agents.policy import Rollout, collate, rollout_from_generation, token_logprobs
 from azr_agents.progress import Progress
+from azr_agents.reflection import FLAGGED_FILE, response_checks
 from azr_agents.tracking import Tracker
 from azr_agents.trr import compute_advantages, masked_mean, ppo_clipped_policy_loss
 
-from azr_env.rewards import diversity_score
+from azr_env import step as step_lib
+from azr_env.errors import ConfigError
+from azr_env.seeds import seed_run_buffers
+from azr_env.step import Samplers, StepPlan, StepResult
 
 
 # ---- setup helpers ------------------------------------------------------------------------------------------
@@ -71,7 +78,7 @@ def rollout_agent(config: SelfPlayConfig, policy, run_dir: Path, sampler=None):
         return ExternalRollouts(sampler, policy)
     if config.rollout_backend == "hf":
         return policy
-    if config.rollout_backend == "http":
+    if config.rollout_backend == "openai":
         agent = HTTPRollouts(config.rollout_url, config.rollout_model, policy, run_dir / "rollout_weights",
                              weight_sync=config.weight_sync)
         # The server may have started from other weights, or this run resumes: serve ours before the first rollout.
@@ -104,90 +111,63 @@ def sample(agent, prompts: list[str], config: SelfPlayConfig, seed: int, n: int 
     return gens, tokens
 
 
-# ---- the stages of one step -----------------------------------------------------------------------------------
+# ---- the step: azr_env.step, with this trainer's samplers -------------------------------------------------------
+def step_samplers(agent, config: SelfPlayConfig, step: int) -> Samplers:
+    """The policy as `azr_env.step` sees it: one reproducible sampling seed per (step, phase)."""
+    def generate(prompts, n: int, phase: int):
+        return sample(agent, [p.prompt for p in prompts], config, gen_seed(config, step, phase), n=n)[0]
+
+    return Samplers(propose=lambda prompts: [g[0] for g in generate(prompts, 1, 0)],
+                    rollouts=lambda prompts, n: generate(prompts, n, 1),
+                    solve=lambda prompts, n: generate(prompts, n, 2))
+
+
 def seeding_stage(config, referee, buffers, agent, np_rng, progress) -> None:
-    """SPEC §5: the model proposes (no training) until each buffer holds `seed_buffer_size` tasks."""
-    for round_ in range(config.seeding_max_rounds):
-        counts = buffers.counts()
-        todo = {t: config.batch_per_type for t in config.task_types if counts[t] < config.seed_buffer_size}
-        if not todo:
-            return
-        prompts = referee.proposer_prompts(buffers, todo, np_rng)
-        gens, _ = sample(agent, [p.prompt for p in prompts], config, gen_seed(config, -1 - round_, 0))
-        results = referee.validate([(p.task_type, g[0].text, p.references) for p, g in zip(prompts, gens)])
-        for r in results:
-            if r.valid and r.task is not None:
-                buffers.add(r.task, step=-1)
-        progress.message(f"seeding round {round_ + 1}: buffers {buffers.counts()}")
-    progress.message(f"seeding stopped after {config.seeding_max_rounds} rounds: buffers {buffers.counts()}")
+    """SPEC §5 (`azr_env.step.seed_buffers`): the model proposes (no training) until each buffer holds
+    `seed_buffer_size` tasks; stops the run with a clear message when `seeding_max_rounds` rounds do not suffice."""
+    rounds = itertools.count()  # one sampling seed per seeding round
+
+    def propose(prompts):
+        return [g[0] for g in sample(agent, [p.prompt for p in prompts], config,
+                                     gen_seed(config, -1 - next(rounds), 0))[0]]  # fmt: skip
+
+    step_lib.seed_buffers(referee, buffers, propose, np_rng, target=config.seed_buffer_size,
+                          task_types=config.task_types, batch=config.batch_per_type,
+                          max_rounds=config.seeding_max_rounds,
+                          on_round=lambda r, counts: progress.message(f"seeding round {r + 1}: buffers {counts}"))
 
 
 def play_step(config, referee, buffers, agent, tokenizer, np_rng, step: int) -> tuple[list[Rollout], dict, list]:
-    """Propose, validate, estimate learnability, solve and reward: the training samples of one step."""
-    timers = {"generate": 0.0, "execute": 0.0}
-    tokens = 0
+    """One `azr_env.step.play_step` with this trainer's samplers, turned into training rows, metrics, examples."""
+    def fits(prompt: str) -> bool:  # the reference's max_prompt_length, in the policy's tokens (bytes bound them)
+        limit = config.max_prompt_length
+        return len(prompt.encode()) <= limit or len(tokenizer(prompt, add_special_tokens=False)["input_ids"]) <= limit
 
-    # 1. propose: batch_per_type prompts per type, each showing K references from the buffers
-    t0 = time.monotonic()
-    prompts = referee.proposer_prompts(buffers, {t: config.batch_per_type for t in config.task_types}, np_rng)
-    gens, n_tok = sample(agent, [p.prompt for p in prompts], config, gen_seed(config, step, 0))
-    proposals = [g[0] for g in gens]
-    tokens += n_tok
-    t1 = time.monotonic()
-    timers["generate"] += t1 - t0
+    plan = StepPlan(config.task_types, config.batch_per_type, config.solver_tasks_per_type, config.n_rollouts,
+                    keep_prompt=fits)
+    result = step_lib.play_step(referee, buffers, step_samplers(agent, config, step), np_rng, step=step, plan=plan)
+    # training samples: one per proposal and one per solver task, each with its reward (records as sampled)
+    rows = [rollout_from_generation(p.record, "propose", p.prompt.task_type, p.reward, tokenizer, p.prompt.prompt,
+                                    config.max_new_tokens, i) for i, p in enumerate(result.proposals)]
+    rows += [rollout_from_generation(s.record, "solve", s.prompt.task_type, s.reward, tokenizer, s.prompt.prompt,
+                                     config.max_new_tokens, len(result.proposals) + i)
+             for i, s in enumerate(result.solutions)]
+    tokens = sum(len(g.token_ids or g.text) for g in result.records())
+    generate_s = result.timings["generate_s"]
+    metrics = dict(result.metrics) | response_checks(result, config.run_dir, step, keywords=config.reflection_keywords,
+                                                     phrases=config.concerning_phrases)  # fmt: skip
+    metrics |= {"time/generate_s": generate_s, "time/execute_s": result.timings["execute_s"],
+                "perf/gen_tokens": tokens, "perf/gen_tokens_per_s": tokens / max(generate_s, 1e-9)}
+    return rows, metrics, sample_rows(config, result)
 
-    # 2. validate every proposal in the sandbox (one batched executor pass); valid tasks enter the buffers
-    results = referee.validate([(p.task_type, g.text, p.references) for p, g in zip(prompts, proposals)])
-    valid = [r.task for r in results if r.valid and r.task is not None]
-    for task in valid:
-        buffers.add(task, step=step)
-    t2 = time.monotonic()
-    timers["execute"] += t2 - t1
 
-    # 3. learnability: N solver rollouts per valid proposal -> solve rate p -> proposer reward (SPEC §4)
-    rollout_gens, n_tok = sample(agent, [referee.solver_prompt(t) for t in valid], config, gen_seed(config, step, 1),
-                                 n=config.n_rollouts)
-    tokens += n_tok
-    t3 = time.monotonic()
-    timers["generate"] += t3 - t2
-    flat_tasks = [t for t, row in zip(valid, rollout_gens) for _ in row]
-    scored = referee.score(flat_tasks, [g.text for row in rollout_gens for g in row])
-    rates_valid = [sum(s.correct for s in scored[i * config.n_rollouts:(i + 1) * config.n_rollouts])
-                   / config.n_rollouts for i in range(len(valid))]
-    rate_iter = iter(rates_valid)
-    rates = [next(rate_iter) if r.valid else None for r in results]
-    propose_rewards = referee.proposer_rewards(results, rates)
-    if config.diversity_weight > 0:  # optional term (reference weight 0), see SelfPlayConfig.diversity_weight
-        propose_rewards = [
-            w + config.diversity_weight * diversity_score(r.task.program, [x.program for x in p.references])
-            if r.valid and r.task is not None else w
-            for w, r, p in zip(propose_rewards, results, prompts)
-        ]
-    t4 = time.monotonic()
-    timers["execute"] += t4 - t3
-
-    # 4. solve: per type, this step's new tasks topped up uniformly from the buffer (SPEC §5)
-    tasks = [t for kind in config.task_types
-             for t in buffers.solver_batch(kind, config.solver_tasks_per_type, np_rng, step=step)]
-    solver_prompts = [referee.solver_prompt(t) for t in tasks]
-    solve_gens, n_tok = sample(agent, solver_prompts, config, gen_seed(config, step, 2))
-    tokens += n_tok
-    t5 = time.monotonic()
-    timers["generate"] += t5 - t4
-    solves = referee.score(tasks, [g[0].text for g in solve_gens])
-    timers["execute"] += time.monotonic() - t5
-
-    # 5. training samples: one per proposal and one per solver task, each with its reward
-    rows = [rollout_from_generation(g, "propose", p.task_type, r, tokenizer, p.prompt, config.max_new_tokens, i)
-            for i, (p, g, r) in enumerate(zip(prompts, proposals, propose_rewards))]
-    rows += [rollout_from_generation(g[0], "solve", s.task.task_type, s.reward, tokenizer, prompt,
-                                     config.max_new_tokens, len(prompts) + i)
-             for i, (s, prompt, g) in enumerate(zip(solves, solver_prompts, solve_gens))]
-    metrics = step_metrics(config, results, rates, propose_rewards, solves, buffers)
-    metrics |= {"time/generate_s": timers["generate"], "time/execute_s": timers["execute"],
-                "perf/gen_tokens": tokens, "perf/gen_tokens_per_s": tokens / max(timers["generate"], 1e-9)}
-    examples = sample_rows(config, prompts, proposals, results, rates, solves, solve_gens)
-    return rows, metrics, examples
+def minibatch_order(config, rows: list[Rollout]) -> list[int]:
+    """Row order before the cut into mini-batches: "by_type" (reference: per task type, proposer then solver rows,
+    split in order) or "shuffle"."""
+    if config.minibatch_order == "shuffle":
+        return torch.randperm(len(rows)).tolist()
+    kinds = list(dict.fromkeys([*config.task_types, *(r.task_type for r in rows)]))
+    return sorted(range(len(rows)), key=lambda i: (kinds.index(rows[i].task_type), rows[i].role != "propose", i))
 
 
 def ppo_update(config, model, optimizer, rows: list[Rollout], device) -> dict[str, float]:
@@ -205,7 +185,7 @@ def ppo_update(config, model, optimizer, rows: list[Rollout], device) -> dict[st
     model.train()
     stats: dict[str, list[float]] = {"policy": [], "entropy": [], "clipfrac": [], "approx_kl": [], "grad_norm": []}
     for _ in range(config.ppo_epochs):
-        order = torch.randperm(len(rows)).tolist()
+        order = minibatch_order(config, rows)
         for start in range(0, len(order), config.mini_batch_size):
             mini = order[start:start + config.mini_batch_size]
             mini_tokens = batch["response_mask"][mini].sum().clamp(min=1)
@@ -235,43 +215,20 @@ def ppo_update(config, model, optimizer, rows: list[Rollout], device) -> dict[st
     return {f"losses/{k}": sum(v) / len(v) for k, v in stats.items() if v}
 
 
-# ---- metrics --------------------------------------------------------------------------------------------------
-def step_metrics(config, results, rates, propose_rewards, solves, buffers) -> dict[str, float]:
-    m: dict[str, float] = {}
-    for t in config.task_types:
-        props = [(r, p, w) for r, p, w in zip(results, rates, propose_rewards) if r.task_type == t]
-        if props:
-            m[f"propose/{t}/valid_rate"] = sum(r.valid for r, _, _ in props) / len(props)
-            m[f"propose/{t}/format_rate"] = sum(r.format_ok for r, _, _ in props) / len(props)
-            m[f"reward/propose/{t}"] = sum(w for _, _, w in props) / len(props)
-            programs = [r.task.program for r, _, _ in props if r.valid and r.task is not None]
-            if programs:  # a collapse detector: the proposer repeating one program
-                m[f"propose/{t}/distinct_programs"] = len(set(programs)) / len(programs)
-            known = [p for _, p, _ in props if p is not None]
-            if known:
-                m[f"propose/{t}/solve_rate"] = sum(known) / len(known)
-        sol = [s for s in solves if s.task.task_type == t]
-        if sol:
-            m[f"solve/{t}/accuracy"] = sum(s.correct for s in sol) / len(sol)
-            m[f"solve/{t}/format_rate"] = sum(s.format_ok for s in sol) / len(sol)
-            m[f"reward/solve/{t}"] = sum(s.reward for s in sol) / len(sol)
-        m[f"buffer/{t}/size"] = len(buffers[t])
-    return m
-
-
-def sample_rows(config, prompts, proposals, results, rates, solves, solve_gens) -> list[dict[str, Any]]:
+# ---- samples ----------------------------------------------------------------------------------------------------
+def sample_rows(config, result: StepResult) -> list[dict[str, Any]]:
     """A few proposals (with validity and task) and solver answers per type for samples.jsonl / the report."""
     rows: list[dict[str, Any]] = []
     for t in config.task_types:
-        props = [(p, g, r, rate) for p, g, r, rate in zip(prompts, proposals, results, rates) if p.task_type == t]
-        for _, g, r, rate in props[: config.samples_per_type]:
-            rows.append({"kind": "proposal", "task_type": t, "valid": r.valid, "reason": r.reason,
-                         "solve_rate": rate, "response": g.text[:1500],
-                         "task": r.task.to_dict() if r.task is not None else None})
-        sol = [(s, g[0]) for s, g in zip(solves, solve_gens) if s.task.task_type == t]
-        for s, g in sol[: config.samples_per_type]:
-            rows.append({"kind": "solution", "task_type": t, "correct": s.correct, "reason": s.reason,
-                         "response": g.text[:1500], "task": s.task.to_dict()})
+        props = [p for p in result.proposals if p.prompt.task_type == t]
+        for p in props[: config.samples_per_type]:
+            rows.append({"kind": "proposal", "task_type": t, "valid": p.result.valid, "reason": p.result.reason,
+                         "solve_rate": p.solve_rate, "response": p.record.text[:1500],
+                         "task": p.result.task.to_dict() if p.result.task is not None else None})
+        sols = [s for s in result.solutions if s.prompt.task_type == t]
+        for s in sols[: config.samples_per_type]:
+            rows.append({"kind": "solution", "task_type": t, "correct": s.result.correct, "reason": s.result.reason,
+                         "response": s.record.text[:1500], "task": s.result.task.to_dict()})
     return rows
 
 
@@ -292,16 +249,46 @@ def evaluate_heldout(config, referee, agent, tasks, samples: int = 4) -> dict[st
 
 
 # ---- main -----------------------------------------------------------------------------------------------------
+def check_start(config: SelfPlayConfig) -> str:
+    """Refuse to discard a previous run or to run model code without the full sandbox; returns the isolation.
+
+    Here, not in the command, so that `main()` called from Python keeps the same rules. The isolation mode is
+    recorded in `<run_dir>/sandbox.json` (with the host) for the run's record.
+    """
+    from azr_env.sandbox.isolation import bwrap_works
+
+    folder = Path(config.run_dir)
+    if not config.resume and folder.is_dir() and any(folder.iterdir()):
+        raise ConfigError(f"--run-dir {folder} is not empty and --resume is false: starting fresh would discard that "
+                          "run; use a new --run-dir, or --resume true to continue it")  # fmt: skip
+    isolation = "bwrap" if bwrap_works() else "fallback"
+    if isolation == "fallback" and not config.allow_weak_sandbox:
+        raise ConfigError("bubblewrap is not usable here: model-written programs would run with network access "
+                          "(fallback isolation). Install bubblewrap (`apt-get install bubblewrap`; containers also "
+                          "need unprivileged user namespaces) or pass --allow-weak-sandbox")  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sandbox.json").write_text(json.dumps({"isolation": isolation, "host": socket.gethostname()}) + "\n")
+    return isolation
+
+
 def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
     """Run (or resume) self-play as configured; returns the last step's metrics.
 
     `sampler`: optionally the user's own `Agent` or `list[str] -> list[str]` callable to sample the rollouts
     (proposals, learnability, solutions); the local `config.model` is what is trained and evaluated.
+    Raises `ConfigError` before touching anything when `check_start` refuses the run.
     """
+    isolation = check_start(config)
+    if config.progress != "none":
+        print(f"sandbox isolation: {isolation}", flush=True)
+    return train(config, sampler)
+
+
+def train(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
+    """The training loop itself (`main` after its start-up checks)."""
     from azr_agents.micro_tasks import heldout_deduction_tasks
 
     from azr_env.buffer import BufferSet
-    from azr_env.rewards import RewardConfig
     from azr_env.rounds import Referee, RoundConfig
 
     # Seeding, run folder, resume point
@@ -317,10 +304,10 @@ def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
         state = json.loads((resume_from / "state.json").read_text())
         start_step, seeded = state["step"] + 1, True
         restore_buffers(resume_from, buffer_dir)
-        for name in ("metrics.jsonl", "samples.jsonl"):
+        for name in ("metrics.jsonl", "samples.jsonl", FLAGGED_FILE):
             truncate_jsonl(run_dir / name, state["step"])
     else:  # a fresh start (also after a kill before the first checkpoint): no stale logs or buffers
-        for name in ("metrics.jsonl", "samples.jsonl"):
+        for name in ("metrics.jsonl", "samples.jsonl", FLAGGED_FILE):
             (run_dir / name).unlink(missing_ok=True)
         shutil.rmtree(buffer_dir, ignore_errors=True)
         shutil.rmtree(ckpt_root, ignore_errors=True)
@@ -334,11 +321,11 @@ def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
         optimizer.load_state_dict(torch.load(resume_from / "optimizer.pt", weights_only=False))
         np_rng.bit_generator.state = restore_rng(resume_from)
     agent = rollout_agent(config, policy, run_dir, sampler)
-    round_config = RoundConfig(task=config.task_config(), workers=config.workers, memory_mb=config.memory_mb,
-                               rewards=RewardConfig(zero_learnability_reward=config.zero_learnability_reward),
-                               n_rollouts=config.n_rollouts, rollout_temperature=config.temperature,
-                               max_new_tokens=config.max_new_tokens)
-    buffers = BufferSet(config.task_types, buffer_dir, capacity=config.buffer_capacity, policy=config.buffer_policy)
+    round_config = RoundConfig(task=config.task, rewards=config.rewards, step=config.step, workers=config.workers,
+                               memory_mb=config.memory_mb, n_rollouts=config.n_rollouts,
+                               rollout_temperature=config.temperature, max_new_tokens=config.max_new_tokens)
+    buffers = BufferSet(config.task_types, buffer_dir, capacity=config.buffer_capacity, policy=config.buffer_policy,
+                        dedup=config.buffer_dedup)
     tracker = Tracker(run_dir, tensorboard=config.tensorboard, wandb_project=config.wandb_project,
                       config=dataclasses.asdict(config))
     progress = Progress(config.total_steps, config.task_types, config.progress)
@@ -347,9 +334,12 @@ def main(config: SelfPlayConfig, sampler=None) -> dict[str, float]:
         progress.message(f"resuming from {resume_from} at step {start_step}")
 
     evaluated = policy if isinstance(agent, ExternalRollouts) else agent  # held-out: the model being trained
-    with Referee(round_config) as referee:
+    with Referee(round_config, tokenizer=tokenizer) as referee:  # prompt cap in the policy's tokens (SPEC §5)
         heldout = heldout_deduction_tasks(config.eval_tasks, referee=referee) if config.eval_every else []
         if not seeded:
+            if config.seed_files:  # the reference's released seed files (azr_env.seeds)
+                progress.message("seed files: " + seed_run_buffers(buffers, config.seed_files, referee,
+                                                                   limit=config.seed_buffer_size))  # fmt: skip
             seeding_stage(config, referee, buffers, agent, np_rng, progress)
             if heldout:
                 last = evaluate_heldout(config, referee, evaluated, heldout)

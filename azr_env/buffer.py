@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -21,17 +21,21 @@ from azr_env.errors import ConfigError, DataError
 from azr_env.tasks.base import Task
 
 POLICIES = ("keep_first", "evict_oldest")
+DEDUP_MODES = ("seeding", "always")
 DEFAULT_CAPACITY = 16384
 
 
 class TaskBuffer:
-    """Tasks of one type: exact dedup, a cap, optional JSONL persistence.
+    """Tasks of one type: exact de-duplication (while seeding, or always), a cap, optional JSONL persistence.
 
     Args:
         task_type: the type of every task stored here.
         path: JSONL file to resume from and append to (None: in memory only).
         capacity: most tasks kept (reference 16384).
         policy: when full, "keep_first" drops new tasks (reference) or "evict_oldest" drops the oldest.
+        dedup: "seeding" (reference): an exact duplicate is dropped only while seeding (step < 0), later ones
+            enter the buffer again (the reference appends every valid task); "always": every exact duplicate is
+            dropped.
         seed_zero: start an empty buffer with the task type's zero task (SPEC §5).
         fsync: fsync after every append (survives power loss, not only process death; slower).
     """
@@ -43,19 +47,25 @@ class TaskBuffer:
         *,
         capacity: int = DEFAULT_CAPACITY,
         policy: str = "keep_first",
+        dedup: str = "seeding",
         seed_zero: bool = True,
         fsync: bool = False,
     ) -> None:
         if policy not in POLICIES:
             raise ConfigError(f"policy={policy!r}; choose one of {POLICIES}")
+        if dedup not in DEDUP_MODES:
+            raise ConfigError(f"dedup={dedup!r}; choose one of {DEDUP_MODES}")
         if capacity < 1:
             raise ConfigError(f"capacity={capacity}; must be >= 1")
         self.task_type = task_type
         self.capacity = capacity
         self.policy = policy
+        self.dedup = dedup
         self.fsync = fsync
         self.path = Path(path) if path is not None else None
-        self._tasks: OrderedDict[tuple, tuple[Task, int]] = OrderedDict()  # key -> (task, step added)
+        self._tasks: OrderedDict[int, tuple[Task, int]] = OrderedDict()  # serial -> (task, step added)
+        self._keys: Counter[tuple] = Counter()  # task key -> copies held
+        self._serial = 0
         self.rejected_full = 0
         if self.path is not None:
             self._replay()
@@ -105,18 +115,21 @@ class TaskBuffer:
     # ---- content -------------------------------------------------------------------------------------------
     def _insert(self, task: Task, step: int) -> bool:
         key = task.key()
-        if key in self._tasks:
+        if self._keys[key] and (self.dedup == "always" or step < 0):
             return False
         if len(self._tasks) >= self.capacity:
             if self.policy == "keep_first":
                 self.rejected_full += 1
                 return False
-            self._tasks.popitem(last=False)
-        self._tasks[key] = (task, step)
+            _, (old, _) = self._tasks.popitem(last=False)
+            self._keys[old.key()] -= 1
+        self._serial += 1
+        self._tasks[self._serial] = (task, step)
+        self._keys[key] += 1
         return True
 
     def add(self, task: Task, step: int = 0) -> bool:
-        """Add one task; False when it is a duplicate or the buffer is full under "keep_first"."""
+        """Add one task; False when it is a duplicate `dedup` drops or the buffer is full under "keep_first"."""
         return self.add_many([task], step)[0]
 
     def add_many(self, tasks: Iterable[Task], step: int = 0) -> list[bool]:
@@ -139,7 +152,7 @@ class TaskBuffer:
         return (task for task, _ in self._tasks.values())
 
     def __contains__(self, task: Task) -> bool:
-        return task.key() in self._tasks
+        return self._keys[task.key()] > 0
 
     @property
     def tasks(self) -> list[Task]:
@@ -201,27 +214,31 @@ class BufferSet:
         *,
         max_chars: int = 5600,
         tries: int = 10,
+        measure: Callable[[str], int] = len,
     ) -> tuple[list[Task], str]:
         """K references uniformly without replacement from `source_types`, and the prompt they make.
 
-        A prompt over `max_chars` is re-drawn (SPEC §5), up to `tries` times; then references are dropped one
-        by one from the shortest draw until the prompt fits (or none are left).
+        A prompt whose `measure` (characters by default; `azr_env.tokens.PromptLength` counts the policy's
+        tokens, as the reference) is over `max_chars` is re-drawn (SPEC §5), up to `tries` times; then
+        references are dropped one by one from the shortest draw until the prompt fits (or none are left).
         """
         pool = self.pool(source_types)
         k = min(k, len(pool))
-        best: tuple[list[Task], str] | None = None
+        best: tuple[list[Task], str, int] | None = None
         for _ in range(max(1, tries)):
             refs = [pool[int(i)] for i in rng.choice(len(pool), size=k, replace=False)] if k else []
             prompt = prompt_of(refs)
-            if len(prompt) <= max_chars:
+            size = measure(prompt)
+            if size <= max_chars:
                 return refs, prompt
-            if best is None or len(prompt) < len(best[1]):
-                best = (refs, prompt)
+            if best is None or size < best[2]:
+                best = (refs, prompt, size)
         assert best is not None
-        refs, prompt = best
-        while len(prompt) > max_chars and len(refs) > (1 if k else 0):
+        refs, prompt, size = best
+        while size > max_chars and len(refs) > (1 if k else 0):
             refs = refs[:-1]
             prompt = prompt_of(refs)
+            size = measure(prompt)
         return refs, prompt
 
     def solver_batch(

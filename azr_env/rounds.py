@@ -22,9 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from azr_env import step as step_lib
 from azr_env.buffer import BufferSet
 from azr_env.errors import ConfigError
-from azr_env.rewards import RewardConfig, proposer_reward, solve_rate, solver_reward
+from azr_env.rewards import RewardConfig, complexity_score, diversity_score, proposer_reward, solver_reward
+from azr_env.step import StepConfig, StepPlan, TextJudge, agent_samplers, answer_only
 from azr_env.tasks.base import Job, ParsedAnswer, Pending, Rejection, Task, TaskConfig, Verdict
 from azr_env.tasks.registry import AZR_TASK_TYPES, get_task_type
 from azr_env.tasks.templates import format_prompt
@@ -45,11 +47,14 @@ class RoundConfig:
     rollout_temperature: float = 1.0
     """Sampling temperature of the learnability rollouts (reference 1.0)."""
     max_new_tokens: int = 512
-    """Response length asked of the agent in `play_round` and rollouts (reference 8096 tokens)."""
+    """Longest response, in tokens, that `play_round`, `seed_buffers` and `solve_rates` ask the agent for (the
+    trainers pass their own sampler settings). 512 keeps envs and tests quick; the reference samples up to 8096."""
     workers: int = 2
     """Worker processes of an executor the referee creates itself."""
     memory_mb: int = 1024
     """Memory limit per program of an executor the referee creates itself."""
+    step: StepConfig = field(default_factory=StepConfig)
+    """How the self-play step and the seeding stage play (`azr_env.step.StepConfig`)."""
 
     def __post_init__(self) -> None:
         if self.n_rollouts < 1:
@@ -65,6 +70,8 @@ class ProposerPrompt:
     task_type: str
     prompt: str
     references: tuple[Task, ...]
+    length_unit: str = "characters"
+    """What the prompt-length cap counted: "tokens" (the policy's tokenizer, as the reference) or "characters"."""
 
 
 @dataclass(frozen=True)
@@ -112,15 +119,6 @@ class RoundOutput:
     metrics: dict[str, float]
 
 
-def _texts(agent: Any, prompts: list[str], n: int, **kwargs: Any) -> list[list[Any]]:
-    """Agent generations (objects with `.text`), `n` per prompt, from an Agent or a callable."""
-    from azr_agents import as_agent
-
-    if not prompts:
-        return []
-    return as_agent(agent).generate(prompts, n=n, **kwargs)
-
-
 class Referee:
     """Validates, scores and rewards batches with shared, lazily created executors. Close it when done.
 
@@ -128,13 +126,20 @@ class Referee:
         config: the round configuration.
         executor: an `azr_env.executor.Executor` to use (not closed by the referee); None creates one.
         hash_executor: the second executor for the hash-seed check (PYTHONHASHSEED differs); None creates one.
+        tokenizer: the policy's tokenizer: proposer prompts are capped at `max_prompt_tokens` of it, as the
+            reference does; None caps `max_prompt_chars` characters instead (`prompt_length.unit` says which).
     """
 
-    def __init__(self, config: RoundConfig | None = None, executor: Any = None, hash_executor: Any = None):
+    def __init__(self, config: RoundConfig | None = None, executor: Any = None, hash_executor: Any = None,
+                 tokenizer: Any = None):  # fmt: skip
+        from azr_env.tokens import PromptLength
+
         self.config = config or RoundConfig()
+        self.prompt_length = PromptLength(tokenizer)
         self._executor, self._hash_executor = executor, hash_executor
         self._owned: list[Any] = []
         self.executor_calls = 0  # run_many calls made (for benchmarks and tests)
+        self.executor_programs = 0  # programs those calls ran: one sandboxed process each
         self.executor_seconds = 0.0  # wall time spent waiting for them
 
     # ---- executors -----------------------------------------------------------------------------------------
@@ -178,6 +183,7 @@ class Referee:
             index = [i for i, job in enumerate(jobs) if job.check_determinism == flag]
             if index:
                 self.executor_calls += 1
+                self.executor_programs += len(index)
                 start = time.perf_counter()
                 out = executor.run_many(
                     [(jobs[i].program, jobs[i].expression) for i in index],
@@ -210,7 +216,10 @@ class Referee:
 
     # ---- proposer side -------------------------------------------------------------------------------------
     def proposer_prompt(self, buffers: BufferSet, task_type: str, rng: np.random.Generator) -> ProposerPrompt:
-        """One proposer prompt with K references drawn from `buffers` (5600-character redraw, SPEC §5)."""
+        """One proposer prompt with K references drawn from `buffers`, re-drawn while over the cap (SPEC §5):
+        `max_prompt_tokens` tokens with a tokenizer, else `max_prompt_chars` characters."""
+        from azr_env.tokens import prompt_cap
+
         kind = get_task_type(task_type)
         cfg = self.config.task
         refs, prompt = buffers.draw_references(
@@ -218,9 +227,10 @@ class Referee:
             kind.num_references(cfg),
             rng,
             lambda rs: format_prompt(kind.proposer_prompt(rs, cfg), cfg.prompt_format, cfg.template_dir),
-            max_chars=cfg.max_prompt_chars,
+            max_chars=prompt_cap(cfg, self.prompt_length),
+            measure=self.prompt_length,
         )
-        return ProposerPrompt(kind.name, prompt, tuple(refs))
+        return ProposerPrompt(kind.name, prompt, tuple(refs), length_unit=self.prompt_length.unit)
 
     def proposer_prompts(
         self, buffers: BufferSet, counts: Mapping[str, int], rng: np.random.Generator
@@ -280,8 +290,13 @@ class Referee:
         return format_prompt(get_task_type(task.task_type).solver_prompt(task, cfg), cfg.prompt_format,
                              cfg.template_dir)  # fmt: skip
 
-    def score(self, tasks: Sequence[Task], responses: Sequence[str], *, mode: str = "train") -> list[SolveResult]:
-        """Score solver responses against their tasks (SPEC §2, §4); identical (task, answer) pairs run once."""
+    def score(self, tasks: Sequence[Task], responses: Sequence[str], *, mode: str = "train",
+              purpose: str = "train") -> list[SolveResult]:  # fmt: skip
+        """Score solver responses against their tasks (SPEC §2, §4); identical (task, answer) pairs run once.
+
+        `purpose` says why: a training sample ("train") or a learnability rollout ("rollout"), which is scored
+        on its answer alone unless `config.step.rollout_format_check` (reference: no format check there).
+        """
         if len(tasks) != len(responses):
             raise ConfigError(f"score: {len(tasks)} tasks but {len(responses)} responses; pass one per task")
         cfg = self.config.task
@@ -289,6 +304,10 @@ class Referee:
         unique: dict[tuple, int] = {}
         staged: list[Any] = []
         slots: list[int | None] = []
+        if purpose == "rollout" and not self.config.step.rollout_format_check:
+            # reference: rollouts are read on the answer alone; over-long responses keep failing the cap first
+            responses = [answer_only(r) if isinstance(r, str) and len(r) <= cfg.max_response_chars else r
+                         for r in responses]  # fmt: skip
         for task, response in zip(tasks, responses):
             kind = get_task_type(task.task_type)
             answer = kind.parse_answer(response if isinstance(response, str) else "", cfg)
@@ -310,7 +329,7 @@ class Referee:
         for task, answer, slot in zip(tasks, parsed, slots):
             if slot is None:
                 reward = solver_reward(False, False, mode=mode, config=self.config.rewards)
-                out.append(SolveResult(task, False, False, reward, None, answer.reason))
+                out.append(SolveResult(task, False, False, reward, None, answer.reason, answer.detail))
                 continue
             verdict = verdicts[slot]
             reward = solver_reward(True, verdict.correct, mode=mode, config=self.config.rewards)
@@ -319,23 +338,29 @@ class Referee:
 
     def solve_rates(self, tasks: Sequence[Task], solver: Any, *, n: int | None = None) -> list[float]:
         """p per task from `n` (default `n_rollouts`) solver rollouts; `solver` is an Agent or a callable."""
-        n = n or self.config.n_rollouts
-        prompts = [self.solver_prompt(t) for t in tasks]
-        gens = _texts(solver, prompts, n, temperature=self.config.rollout_temperature,
-                      max_new_tokens=self.config.max_new_tokens)  # fmt: skip
-        flat_tasks = [t for t, g in zip(tasks, gens) for _ in g]
-        scored = self.score(flat_tasks, [x.text for g in gens for x in g])
-        rates, offset = [], 0
-        for g in gens:
-            rates.append(solve_rate([s.correct for s in scored[offset : offset + len(g)]]))
-            offset += len(g)
-        return rates
+        samplers = agent_samplers(solver, temperature=self.config.rollout_temperature,
+                                  max_new_tokens=self.config.max_new_tokens)  # fmt: skip
+        return step_lib.learnability(self, samplers, TextJudge(self), tasks, n or self.config.n_rollouts)[0]
 
-    def proposer_rewards(self, results: Sequence[ProposalResult], rates: Sequence[float | None]) -> list[float]:
-        """SPEC §4 proposer reward per proposal (`rates[i]` None: validity only)."""
-        return [proposer_reward(r.valid, p, config=self.config.rewards) for r, p in zip(results, rates)]
+    def proposer_rewards(self, results: Sequence[ProposalResult], rates: Sequence[float | None],
+                         references: Sequence[Sequence[Task]] | None = None) -> list[float]:  # fmt: skip
+        """SPEC §4 proposer reward per proposal (`rates[i]` None: validity only).
 
-    # ---- seeding stage and one self-play step ----------------------------------------------------------------
+        The optional diversity (against the proposal's `references`) and complexity terms of `rewards.py` are
+        computed only when their weight in `config.rewards` is above zero.
+        """
+        cfg = self.config.rewards
+        refs = references if references is not None else [()] * len(results)
+        out = []
+        for r, p, shown in zip(results, rates, refs):
+            program = r.task.program if r.valid and r.task is not None else ""
+            use_diversity = program and cfg.diversity_weight > 0
+            diversity = diversity_score(program, [t.program for t in shown]) if use_diversity else 0.0
+            complexity = complexity_score(program) if program and cfg.complexity_weight > 0 else 0.0
+            out.append(proposer_reward(r.valid, p, diversity=diversity, complexity=complexity, config=cfg))
+        return out
+
+    # ---- seeding stage and one self-play step (azr_env.step) ---------------------------------------------------
     def seed_buffers(
         self,
         agent: Any,
@@ -348,27 +373,15 @@ class Referee:
         max_batches: int = 100,
         **generate_kwargs: Any,
     ) -> dict[str, int]:
-        """SPEC §5 seeding stage: propose until every buffer in `task_types` holds `target` valid tasks.
+        """SPEC §5 seeding stage (`azr_env.step.seed_buffers`) with an Agent or callable proposing.
 
-        Tasks are added at step -1 (before training). Returns the final counts; raises ConfigError when
-        `max_batches` batches of `batch` prompts per type still leave a buffer short.
+        Tasks are added at step -1 (before training), never beyond `target`. Returns the final counts; raises
+        `SeedingError` (a ConfigError) when `max_batches` batches of `batch` prompts per type leave a buffer short.
         """
         generate_kwargs.setdefault("max_new_tokens", self.config.max_new_tokens)
-        for _ in range(max_batches):
-            short = {t: batch for t in task_types if len(buffers[t]) < target}
-            if not short:
-                return buffers.counts()
-            prompts = self.proposer_prompts(buffers, short, rng)
-            gens = _texts(agent, [p.prompt for p in prompts], 1, **generate_kwargs)
-            results = self.validate([(p.task_type, g[0].text, p.references) for p, g in zip(prompts, gens)])
-            for result in results:
-                if result.valid and result.task is not None and len(buffers[result.task_type]) < target:
-                    buffers.add(result.task, -1)
-        counts = buffers.counts()
-        short_types = {t: counts[t] for t in task_types if counts[t] < target}
-        if short_types:
-            raise ConfigError(f"seeding stopped after {max_batches} batches with {short_types} < target {target}")
-        return counts
+        samplers = agent_samplers(agent, **generate_kwargs)
+        return step_lib.seed_buffers(self, buffers, samplers.propose, rng, target=target, task_types=task_types,
+                                     batch=batch, max_rounds=max_batches)  # fmt: skip
 
     def play_round(
         self,
@@ -381,49 +394,22 @@ class Referee:
         task_types: Sequence[str] = AZR_TASK_TYPES,
         **generate_kwargs: Any,
     ) -> RoundOutput:
-        """One AZR step: propose, validate, add to buffers, estimate learnability, solve, reward (SPEC §4–5).
+        """One AZR step (`azr_env.step.play_step`) with an Agent or callable: propose, validate, add to buffers,
+        estimate learnability, solve, reward (SPEC §4–5).
 
         Returns a proposer sample per proposal and a solver sample per solver-batch task; the learnability
-        rollouts are not samples. `generate_kwargs` (temperature, max_new_tokens, ...) go to `agent.generate`.
+        rollouts are not samples. `generate_kwargs` (temperature, max_new_tokens, ...) go to `agent.generate`;
+        the rollouts use the config's `rollout_temperature`.
         """
         generate_kwargs.setdefault("max_new_tokens", self.config.max_new_tokens)
-        prompts = self.proposer_prompts(buffers, {t: batch_per_type for t in task_types}, rng)
-        gens = [g[0] for g in _texts(agent, [p.prompt for p in prompts], 1, **generate_kwargs)]
-        proposals = self.validate([(p.task_type, g.text, p.references) for p, g in zip(prompts, gens)])
-        valid = [r.task for r in proposals if r.valid and r.task is not None]
-        for task in valid:
-            buffers.add(task, step)
-        rates_valid = self.solve_rates(valid, agent) if valid else []
-        rate_iter = iter(rates_valid)
-        rates = [next(rate_iter) if r.valid else None for r in proposals]
-        samples = [
-            Sample("propose", p.task_type, p.prompt, g, reward, {"reason": r.reason, "solve_rate": rate})
-            for p, g, r, rate, reward in zip(prompts, gens, proposals, rates, self.proposer_rewards(proposals, rates))
-        ]
-        tasks = [t for kind in task_types for t in buffers.solver_batch(kind, batch_per_type, rng, step=step)]
-        solver_prompts = [self.solver_prompt(t) for t in tasks]
-        solver_gens = [g[0] for g in _texts(agent, solver_prompts, 1, **generate_kwargs)]
-        solves = self.score(tasks, [g.text for g in solver_gens])
-        samples += [
-            Sample("solve", s.task.task_type, p, g, s.reward, {"reason": s.reason, "correct": s.correct})
-            for s, p, g in zip(solves, solver_prompts, solver_gens)
-        ]
-        metrics = _round_metrics(proposals, solves, rates)
-        return RoundOutput(samples, proposals, solves, metrics)
-
-
-def _round_metrics(proposals: list[ProposalResult], solves: list[SolveResult], rates: list[float | None]) -> dict:
-    metrics: dict[str, float] = {}
-    for kind in sorted({p.task_type for p in proposals} | {s.task.task_type for s in solves}):
-        props = [p for p in proposals if p.task_type == kind]
-        kind_solves = [s for s in solves if s.task.task_type == kind]
-        if props:
-            metrics[f"propose/{kind}/valid_rate"] = sum(p.valid for p in props) / len(props)
-            metrics[f"propose/{kind}/format_rate"] = sum(p.format_ok for p in props) / len(props)
-        known = [r for p, r in zip(proposals, rates) if p.task_type == kind and r is not None]
-        if known:
-            metrics[f"propose/{kind}/solve_rate"] = sum(known) / len(known)
-        if kind_solves:
-            metrics[f"solve/{kind}/accuracy"] = sum(s.correct for s in kind_solves) / len(kind_solves)
-            metrics[f"solve/{kind}/format_rate"] = sum(s.format_ok for s in kind_solves) / len(kind_solves)
-    return metrics
+        rollout_kwargs = {"temperature": self.config.rollout_temperature,
+                          "max_new_tokens": self.config.max_new_tokens}  # fmt: skip
+        samplers = agent_samplers(agent, rollout_kwargs=rollout_kwargs, **generate_kwargs)
+        plan = StepPlan(tuple(task_types), batch_per_type)
+        result = step_lib.play_step(self, buffers, samplers, rng, step=step, plan=plan)
+        samples = [Sample("propose", p.prompt.task_type, p.prompt.prompt, p.record, p.reward,
+                          {"reason": p.result.reason, "solve_rate": p.solve_rate}) for p in result.proposals]
+        samples += [Sample("solve", s.prompt.task_type, s.prompt.prompt, s.record, s.reward,
+                           {"reason": s.result.reason, "correct": s.result.correct}) for s in result.solutions]
+        return RoundOutput(samples, [p.result for p in result.proposals], [s.result for s in result.solutions],
+                           result.metrics)  # fmt: skip

@@ -40,6 +40,10 @@ class BenchmarkSpec:
 
 _QWEN_MATH = "https://raw.githubusercontent.com/QwenLM/Qwen2.5-Math/a45202bd16f1ec06f433442dc1152d0074773465"
 _AZR = "https://raw.githubusercontent.com/LeapLabTHU/Absolute-Zero-Reasoner/a82124e514e27692aa9860c5ee21dbf9d81e3bc5"
+# CRUXEval: facebookresearch/cruxeval HEAD 190faf1 (data/cruxeval.jsonl unchanged since 10d71b4, 2024-01-03).
+_CRUX = "https://raw.githubusercontent.com/facebookresearch/cruxeval/190faf16d175b5847b0af05d937872b1fb395942"
+# LiveCodeBench: a fixed revision of the HF dataset repo (its `main` moves when a release is added).
+LCB_REVISION = "0fe84c3912ea0c4d4a78037083943e8f0c4dd505"
 _MATH = "azr_evals.data.math_sets:load"
 CODE_TOKENS, MATH_TOKENS = 8096, 16000
 
@@ -53,7 +57,8 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
                       "evalplus release v0.2.0 (evalplus.data.get_mbpp_plus)", "mbppplus",
                       CODE_TOKENS, "azr_evals.data.evalplus_sets:load_mbppplus"),
         BenchmarkSpec("livecodebench", "LCBv5", "livecodebench", "code",
-                      "https://huggingface.co/datasets/livecodebench/code_generation_lite (release_v5)",
+                      f"https://huggingface.co/datasets/livecodebench/code_generation_lite@{LCB_REVISION[:12]} "
+                      "(release_v5)",
                       "livecodebench", CODE_TOKENS, "azr_evals.data.livecodebench:load"),
         BenchmarkSpec("aime24", "AIME24", "math", "math", f"{_QWEN_MATH}/evaluation/data/aime24/test.jsonl",
                       "aime24", MATH_TOKENS, _MATH),
@@ -70,11 +75,9 @@ BENCHMARKS: dict[str, BenchmarkSpec] = {
                       _MATH),
         BenchmarkSpec("gsm8k", "GSM8K", "math", "extra", f"{_QWEN_MATH}/evaluation/data/gsm8k/test.jsonl",
                       "gsm8k", MATH_TOKENS, _MATH),
-        BenchmarkSpec("cruxeval_i", "CRUX-I", "cruxeval", "extra",
-                      "https://raw.githubusercontent.com/facebookresearch/cruxeval/main/data/cruxeval.jsonl",
+        BenchmarkSpec("cruxeval_i", "CRUX-I", "cruxeval", "extra", f"{_CRUX}/data/cruxeval.jsonl",
                       "cruxeval", CODE_TOKENS, "azr_evals.data.cruxeval:load_input"),
-        BenchmarkSpec("cruxeval_o", "CRUX-O", "cruxeval", "extra",
-                      "https://raw.githubusercontent.com/facebookresearch/cruxeval/main/data/cruxeval.jsonl",
+        BenchmarkSpec("cruxeval_o", "CRUX-O", "cruxeval", "extra", f"{_CRUX}/data/cruxeval.jsonl",
                       "cruxeval", CODE_TOKENS, "azr_evals.data.cruxeval:load_output"),
     ]
 }

@@ -2,8 +2,10 @@
 
 The cache is an append-only JSONL file per benchmark (`<out>/generations/<benchmark>.jsonl`). Each row is one
 completion, keyed by a hash of everything that determines it (model id, prompt, sampling settings) plus the sample
-index, so a changed prompt or setting is regenerated and nothing else is. Rows are flushed batch by batch; a
-half-written last line (a killed process) is ignored on the next run.
+index, so a changed prompt or setting is regenerated and nothing else is. Rows are flushed batch by batch, or
+prompt by prompt for agents that stream results (`generate_each`, e.g. the HTTP client: a request that fails
+after its retries loses only itself and the prompts not yet asked); a half-written last line (a killed process)
+is ignored on the next run.
 """
 
 from __future__ import annotations
@@ -93,24 +95,39 @@ def generate(agent: Any, problems: list[Problem], prompts: list[str], *, model_i
     with open(cache_path, "a", encoding="utf-8") as out:
         if out.tell() > 0 and not _ends_with_newline(cache_path):
             out.write("\n")  # end a line cut short by an interrupted run, so the next row stays whole
-        for start in range(0, len(todo), config.batch_size):
-            batch = todo[start : start + config.batch_size]
-            outputs = agent.generate([prompts[i] for i in batch], n=config.n, temperature=config.temperature,
-                                     top_p=config.top_p, max_new_tokens=max_new_tokens, seed=config.seed)
-            if len(outputs) != len(batch):
-                raise ConfigError(f"agent returned {len(outputs)} results for {len(batch)} prompts")
-            for i, gens in zip(batch, outputs):
-                for s, gen in enumerate(gens[: config.n]):
-                    row = {"key": keys[i], "sample_idx": s, "benchmark": problems[i].benchmark,
-                           "problem_id": problems[i].problem_id, "prompt": prompts[i],
-                           "response": getattr(gen, "text", gen),
-                           "finish_reason": getattr(gen, "finish_reason", None)}
-                    cached[(keys[i], s)] = row
-                    out.write(json.dumps(row) + "\n")
+
+        def save(i: int, gens: list[Any]) -> None:
+            for s, gen in enumerate(gens[: config.n]):
+                row = {"key": keys[i], "sample_idx": s, "benchmark": problems[i].benchmark,
+                       "problem_id": problems[i].problem_id, "prompt": prompts[i],
+                       "response": getattr(gen, "text", gen), "finish_reason": getattr(gen, "finish_reason", None)}
+                cached[(keys[i], s)] = row
+                out.write(json.dumps(row) + "\n")
+            out.flush()
+
+        sampling = {"n": config.n, "temperature": config.temperature, "top_p": config.top_p,
+                    "max_new_tokens": max_new_tokens, "seed": config.seed}
+        stream = getattr(agent, "generate_each", None)
+        try:
+            if callable(stream):
+                for j, gens in stream([prompts[i] for i in todo], **sampling):
+                    save(todo[j], gens)
+                    if bar is not None:
+                        bar.update(1)
+            else:
+                for start in range(0, len(todo), config.batch_size):
+                    batch = todo[start : start + config.batch_size]
+                    outputs = agent.generate([prompts[i] for i in batch], **sampling)
+                    if len(outputs) != len(batch):
+                        raise ConfigError(f"agent returned {len(outputs)} results for {len(batch)} prompts")
+                    for i, gens in zip(batch, outputs):
+                        save(i, gens)
+                    os.fsync(out.fileno())
+                    if bar is not None:
+                        bar.update(len(batch))
+        finally:
             out.flush()
             os.fsync(out.fileno())
-            if bar is not None:
-                bar.update(len(batch))
     if bar is not None:
         bar.close()
     samples = []

@@ -3,22 +3,32 @@
 Files in the results directory (each stage reads the previous stage's files, so any stage can be re-run alone):
 - `generations/<benchmark>.jsonl`: raw completions (also the resume cache of the generate stage);
 - `scored/<benchmark>.jsonl`: one row per sample: prompt, response, extracted answer, verdict, reason, details;
-- `results.json`, `results.md`, `results.html`: metrics and the table beside the paper's rows.
+- `results.json`, `results.md`, `results.html`: metrics and the table beside the paper's rows;
+- `run.json`: the run's settings, the agent's description and the data hashes, written by every stage, so a
+  stage re-run (`azr eval --out DIR --stage score`) or `azr eval --reproduce` reuses them.
+
+results.json records everything that decides a number (SPEC §7 preset or not): the settings, the agent (backend,
+URL, route; never an API key), the sha256 of every data file read and of the problems as loaded, the hash of the
+prompts sent and of the templates, the generation settings with the decoding seed, package versions and machine.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from azr_evals.benchmarks import BenchmarkSpec
+from azr_evals import provenance
+from azr_evals.benchmarks import BenchmarkSpec, resolve_benchmarks
 from azr_evals.data import load_problems
+from azr_evals.data.fetch import track
 from azr_evals.generate import GenerationConfig, generate
 from azr_evals.prompts import build_prompt
 from azr_evals.report import benchmark_metrics, build_results, write_reports
+from azr_evals.score.evalplus_score import EvalPlusConfig
+from azr_evals.score.lcb_score import LCBConfig
 from azr_evals.scoring import Scorers, ScoringConfig
 from azr_evals.types import Problem, Sample
 
@@ -40,6 +50,8 @@ class EvalConfig:
         prompt_format: "r1" (paper), "raw", or "chat" (backend applies the chat template).
         lcb: LiveCodeBench selection: release, start_date, end_date.
         stages: any of "generate", "score", "report", run in that order.
+        agent_info: what the agent is, for the results file (default: the agent's `describe()`, else its repr);
+            the CLI records backend and model so that `azr eval --reproduce` can rebuild it. Never a secret.
     """
 
     benchmarks: list[BenchmarkSpec]
@@ -54,11 +66,81 @@ class EvalConfig:
     lcb: dict[str, str] = field(default_factory=dict)
     stages: tuple[str, ...] = ("generate", "score", "report")
     progress: bool = True
+    agent_info: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings that decide the numbers, as JSON (stages, progress and out_dir are not settings)."""
+        return {"benchmarks": [b.name for b in self.benchmarks], "model_id": self.model_id,
+                "model_key": self.model_key, "data_dir": str(self.data_dir) if self.data_dir else None,
+                "limit": self.limit, "prompt_format": self.prompt_format, "generation": asdict(self.generation),
+                "scoring": {"workers": self.scoring.workers, "memory_mb": self.scoring.memory_mb,
+                            "math_timeout_s": self.scoring.math_timeout_s,
+                            "evalplus": asdict(self.scoring.evalplus), "livecodebench": asdict(self.scoring.lcb)},
+                "lcb": dict(self.lcb)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], out_dir: Path, **overrides: Any) -> EvalConfig:
+        """Inverse of `to_dict` (unknown keys ignored, so older files still load); `overrides` win."""
+        scoring = data.get("scoring") or {}
+        known = {f.name for f in fields(EvalPlusConfig)}
+        values: dict[str, Any] = {
+            "benchmarks": resolve_benchmarks(data["benchmarks"]), "out_dir": Path(out_dir),
+            "model_id": data.get("model_id", "model"), "model_key": data.get("model_key"),
+            "data_dir": Path(data["data_dir"]) if data.get("data_dir") else None, "limit": data.get("limit"),
+            "prompt_format": data.get("prompt_format", "r1"),
+            "generation": GenerationConfig(**{k: v for k, v in (data.get("generation") or {}).items()
+                                              if k in {f.name for f in fields(GenerationConfig)}}),
+            "scoring": ScoringConfig(
+                workers=scoring.get("workers", 2), memory_mb=scoring.get("memory_mb", 4096),
+                math_timeout_s=scoring.get("math_timeout_s", 10.0),
+                evalplus=EvalPlusConfig(**{k: v for k, v in (scoring.get("evalplus") or {}).items() if k in known}),
+                lcb=LCBConfig(**{k: v for k, v in (scoring.get("livecodebench") or {}).items()
+                                 if k in {f.name for f in fields(LCBConfig)}})),
+            "lcb": dict(data.get("lcb") or {}),
+        }
+        return cls(**(values | overrides))
 
 
-def _load(spec: BenchmarkSpec, config: EvalConfig) -> list[Problem]:
+def read_run_record(out_dir: Path) -> dict[str, Any] | None:
+    """The `run.json` of a results directory, or None when there is none (or it is unreadable)."""
+    path = Path(out_dir) / "run.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _agent_info(agent: Any, config: EvalConfig) -> dict[str, Any] | None:
+    if config.agent_info is not None:
+        return dict(config.agent_info)
+    if agent is None:
+        return None
+    describe = getattr(agent, "describe", None)
+    return describe() if callable(describe) else {"backend": "python", "repr": repr(agent)[:200]}
+
+
+def _write_run_record(config: EvalConfig, agent: Any, data: dict[str, Any]) -> None:
+    """Merge this run's settings, agent and data provenance into `run.json` (earlier stages' entries kept)."""
+    record = read_run_record(config.out_dir) or {}
+    record["config"] = config.to_dict()
+    record["agent"] = _agent_info(agent, config) or record.get("agent")
+    record["data"] = (record.get("data") or {}) | data
+    stages = record.get("stages") or {}
+    for stage in config.stages:
+        stages[stage] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                         "packages": provenance.package_versions(), "machine": provenance.machine()}
+    record["stages"] = stages
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    (config.out_dir / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _load(spec: BenchmarkSpec, config: EvalConfig) -> tuple[list[Problem], dict[str, Any]]:
+    """The problems and their provenance: sha256 of every file read and of the problems as loaded."""
     options = config.lcb if spec.family == "livecodebench" else {}
-    return load_problems(spec.name, data_dir=config.data_dir, limit=config.limit, **options)
+    with track() as used:
+        problems = load_problems(spec.name, data_dir=config.data_dir, limit=config.limit, **options)
+    return problems, {"source": spec.source, "files": provenance.file_hashes(used), "problems": len(problems),
+                      "problems_sha256": provenance.problems_sha256(problems, spec.family)}
 
 
 def read_samples(path: Path) -> list[Sample]:
@@ -80,9 +162,14 @@ def run(agent: Any, config: EvalConfig, log: Any = print) -> dict[str, Any] | No
     out = config.out_dir
     config.scoring.prompt_format = config.prompt_format
     config.scoring.progress = config.progress
+    data: dict[str, Any] = {}
+    if {"generate", "score"} & set(config.stages):
+        _write_run_record(config, agent, data)  # settings first: a run interrupted mid-way can still be re-scored
     with Scorers(config.scoring) as scorers:
         for spec in config.benchmarks:
-            problems = _load(spec, config)
+            if not {"generate", "score"} & set(config.stages):
+                break
+            problems, data[spec.name] = _load(spec, config)
             gen_path = out / "generations" / f"{spec.name}.jsonl"
             if "generate" in config.stages:
                 started = time.monotonic()
@@ -102,6 +189,7 @@ def run(agent: Any, config: EvalConfig, log: Any = print) -> dict[str, Any] | No
                 solved = sum(v.correct for v in verdicts)
                 log(f"{spec.name}: scored {len(samples)} samples in {time.monotonic() - started:.1f}s "
                     f"({solved} correct)")
+    _write_run_record(config, agent, data)
     if "report" not in config.stages:
         return None
     return report(config)
@@ -118,16 +206,23 @@ def _write_scored(path: Path, samples: list[Sample], verdicts: list[Any]) -> Non
 
 def report(config: EvalConfig) -> dict[str, Any]:
     """Aggregate `scored/*.jsonl` of the configured benchmarks into results.json / .md / .html."""
-    per_benchmark = {}
+    per_benchmark, prompts = {}, {}
     for spec in config.benchmarks:
         path = config.out_dir / "scored" / f"{spec.name}.jsonl"
         if not path.exists():
             raise DataError(f"no scored samples at {path}: run the score stage first")
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         per_benchmark[spec.name] = benchmark_metrics(rows)
-    settings = {"prompt_format": config.prompt_format, "generation": asdict(config.generation),
-                "limit": config.limit, "data_dir": str(config.data_dir) if config.data_dir else None,
-                "evalplus": asdict(config.scoring.evalplus), "livecodebench": asdict(config.scoring.lcb) | config.lcb}
-    results = build_results(config.model_id, per_benchmark, settings)
+        prompts[spec.name] = provenance.prompts_sha256(rows)
+    record = read_run_record(config.out_dir) or {}
+    settings = config.to_dict()
+    data = record.get("data") or {}
+    reproducibility = {
+        "agent": record.get("agent"), "data": {b.name: data.get(b.name) for b in config.benchmarks},
+        "prompts_sha256": prompts, "template_sha256": provenance.template_sha256(config.prompt_format),
+        "decoding_seed": config.generation.seed, "stages": record.get("stages") or {},
+        "report": {"packages": provenance.package_versions(), "machine": provenance.machine()},
+    }
+    results = build_results(config.model_id, per_benchmark, settings) | {"reproducibility": reproducibility}
     write_reports(results, config.out_dir)
     return results

@@ -14,7 +14,9 @@ set -euo pipefail
 
 VENV="${TRAIN_VENV:-.venv-train}"
 PYTHON="${PYTHON:-python3}"
-OPENRLHF_VERSION="${OPENRLHF_VERSION:-0.11.2}"
+# The one supported version: also pyproject.toml's `openrlhf` extra and azr_agents/openrlhf/compat.py (the entry
+# point refuses any other at start-up); tests/openrlhf/test_openrlhf_compat.py keeps the three equal.
+OPENRLHF_VERSION=0.11.2
 if [ -z "${TRAIN_ENV_MODE:-}" ]; then
   if command -v nvidia-smi >/dev/null 2>&1; then TRAIN_ENV_MODE=gpu; else TRAIN_ENV_MODE=cpu; fi
 fi
@@ -53,5 +55,16 @@ echo "[train-env] azr-env (editable) + test tools ($(date -u +%T))"
 "${PIP[@]}" install -q "gymnasium>=1.0" "pytest>=8" "pytest-timeout>=2.3"
 "$VENV/bin/python" -c "import openrlhf, deepspeed, ray, transformers, torch; print('[train-env] ok: openrlhf',
   openrlhf.__file__, 'transformers', transformers.__version__, 'ray', ray.__version__, 'torch', torch.__version__)"
+# The executor's full sandbox (bubblewrap): training refuses to start without it unless told otherwise.
+if ! command -v bwrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "[train-env] installing bubblewrap ($(date -u +%T))"
+  apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null || true
+fi
+if "$VENV/bin/python" -c "import sys; from azr_env.sandbox.isolation import bwrap_works; sys.exit(not bwrap_works())"; then
+  echo "[train-env] sandbox: bubblewrap works"
+else
+  echo "[train-env] WARNING: bubblewrap is missing or unusable here (containers need unprivileged user namespaces);" \
+    "training refuses to start on such a node unless --azr.allow_weak_sandbox 1 (see docs/openrlhf.md)" >&2
+fi
 touch "$VENV/.installed"
 echo "[train-env] done ($(date -u +%FT%TZ)); size: $(du -sh "$VENV" | cut -f1)"

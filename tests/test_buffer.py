@@ -26,11 +26,27 @@ def test_starts_from_the_zero_triplet():
 
 
 def test_exact_dedup_and_type_check():
-    buffer = TaskBuffer("deduction", seed_zero=False)
+    buffer = TaskBuffer("deduction", seed_zero=False, dedup="always")
     assert buffer.add_many([task(1), task(1), task(2)]) == [True, False, True]
     assert task(1) in buffer and len(buffer) == 2
     with pytest.raises(ConfigError, match="got a 'abduction' task"):
         buffer.add(task(3, "abduction"))
+
+
+def test_duplicates_are_dropped_while_seeding_and_kept_after_it():
+    """Reference: exact de-duplication only in the seeding stage; later valid tasks are appended as they come."""
+    buffer = TaskBuffer("deduction", seed_zero=False)
+    assert buffer.add_many([task(1), task(1)], step=-1) == [True, False]
+    assert buffer.add_many([task(1), task(2), task(2)], step=0) == [True, True, True]
+    assert [t.output for t in buffer] == ["2", "2", "3", "3"] and buffer.added_at(0).count(task(2)) == 2
+    with pytest.raises(ConfigError, match="dedup='never'"):
+        TaskBuffer("deduction", dedup="never")
+
+
+def test_evicting_one_copy_keeps_the_others():
+    buffer = TaskBuffer("deduction", capacity=2, policy="evict_oldest", seed_zero=False)
+    buffer.add_many([task(1), task(1), task(2)])
+    assert [t.output for t in buffer] == ["2", "3"] and task(1) in buffer
 
 
 def test_keep_first_and_evict_oldest():
@@ -87,7 +103,7 @@ def test_persists_and_resumes(tmp_path):
     resumed = BufferSet(directory=tmp_path)
     assert resumed.counts() == {"deduction": 4, "abduction": 1, "induction": 1}
     assert resumed["deduction"].added_at(4) == [task(0), task(1), task(2)]
-    assert resumed["deduction"].add(task(0)) is False  # dedup survives the restart
+    assert resumed["deduction"].add(task(0), step=-1) is False  # seeding dedup survives the restart
     rows = (tmp_path / "deduction.jsonl").read_text().splitlines()
     assert len(rows) == 4 and json.loads(rows[1])["step"] == 4
 

@@ -63,16 +63,21 @@ _POOLS: dict[tuple, tuple[Any, Any]] = {}
 _POOLS_LOCK = threading.Lock()
 
 
-def shared_executors(config: RoundConfig) -> tuple[Any, Any]:
-    """This process's (executor, hash-seed executor) for `config`'s sizes, created once, closed at exit."""
+def shared_executors(config: RoundConfig, isolation: str = "auto") -> tuple[Any, Any]:
+    """This process's (executor, hash-seed executor) for `config`'s sizes, created once, closed at exit.
+
+    `isolation` "bwrap" makes a node without usable bubblewrap fail (SandboxUnavailableError) instead of
+    quietly running model-written programs in the weaker fallback mode.
+    """
     from azr_env.executor import Executor
 
     timeout = config.task.timeout_s or 10.0
-    key = (config.workers, config.memory_mb, timeout)
+    key = (config.workers, config.memory_mb, timeout, isolation)
     with _POOLS_LOCK:
         if key not in _POOLS:
-            main = Executor(config.workers, timeout, config.memory_mb)
-            other = Executor(config.workers, timeout, config.memory_mb, hash_seed=(main.hash_seed + 1) % 2**32)
+            main = Executor(config.workers, timeout, config.memory_mb, isolation=isolation)
+            other = Executor(config.workers, timeout, config.memory_mb, hash_seed=(main.hash_seed + 1) % 2**32,
+                             isolation=isolation)  # fmt: skip
             _POOLS[key] = (main, other)
             atexit.register(_close, key)
         return _POOLS[key]
@@ -90,15 +95,17 @@ class AsyncReferee:
 
     Args:
         config: the round configuration (task rules, rewards, executor sizes).
-        executors: (executor, hash-seed executor) to use; default: `shared_executors(config)`.
+        executors: (executor, hash-seed executor) to use; default: `shared_executors(config, isolation)`.
+        isolation: the executors' isolation mode when this referee creates them ("bwrap": required).
     """
 
-    def __init__(self, config: RoundConfig, executors: tuple[Any, Any] | None = None) -> None:
+    def __init__(self, config: RoundConfig, executors: tuple[Any, Any] | None = None, isolation: str = "auto") -> None:
         self.config = config
         self._executors = executors
+        self.isolation = isolation
 
     def _referee(self) -> Referee:
-        main, other = self._executors or shared_executors(self.config)
+        main, other = self._executors or shared_executors(self.config, self.isolation)
         loop = asyncio.get_running_loop()
         return Referee(self.config, executor=LoopExecutor(main, loop), hash_executor=LoopExecutor(other, loop))
 

@@ -9,6 +9,11 @@ actor setup) with three additions made from outside, so no OpenRLHF code is copi
 
 OpenRLHF builds its parser inside `if __name__ == "__main__":`, so the parser is obtained by running that
 block with `ArgumentParser.parse_args` intercepted (`openrlhf_parser`); the same hook extends it on real runs.
+
+Before anything starts: the installed OpenRLHF and the private names used are checked (`compat`); right after
+parsing, `--rollout.batch_size` is derived from the `--azr.*` options (`batching`) and the run folder, W&B key
+and local sandbox are checked (`preflight`); right after `ray.init`, before any engine or DeepSpeed actor, every
+node is checked for the sandbox and for sharing the run folder (`preflight.check_cluster`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from unittest import mock
 
+from azr_agents.openrlhf import compat, preflight
+from azr_agents.openrlhf.batching import ROLLOUT_BATCH, derive_batch_sizes
 from azr_agents.openrlhf.options import add_azr_args
 
 from azr_env.errors import ConfigError
@@ -48,6 +55,9 @@ def extend_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action.choices = [*action.choices, ESTIMATOR]
         action.help = f"{action.help}; {ESTIMATOR}: AZR's task-relative REINFORCE++ (azr_agents.openrlhf)"
         add_azr_args(parser)
+        batch = parser._option_string_actions["--" + ROLLOUT_BATCH]
+        batch.default = None  # None: derived from the --azr.* options (batching.derive_batch_sizes)
+        batch.help = "samples per step; for AZR derived: 2 x task types x --azr.batch_per_type"
     return parser
 
 
@@ -92,9 +102,16 @@ def default_args(argv: Sequence[str]) -> list[str]:
 def azr_hooks() -> Iterator[None]:
     """While active, OpenRLHF's main block parses with the extended parser and builds the AZR trainer."""
     import openrlhf.trainer.ppo_trainer as ppo_trainer
+    import openrlhf.utils as openrlhf_utils
     from azr_agents.openrlhf.trainer import AZRTrainer
 
     original = argparse.ArgumentParser.parse_args
+    real_get_strategy = openrlhf_utils.get_strategy
+
+    def get_strategy(args):  # train() calls it right after ray.init, before any engine or DeepSpeed actor
+        azr = args.azr
+        preflight.check_cluster(args.ckpt.path, azr.buffer_dir, bool(azr.allow_weak_sandbox))
+        return real_get_strategy(args)
 
     def parse(self, args=None, namespace=None):
         if _is_openrlhf_parser(self):
@@ -105,12 +122,14 @@ def azr_hooks() -> Iterator[None]:
         return original(self, args, namespace)
 
     with mock.patch.object(argparse.ArgumentParser, "parse_args", parse), \
-            mock.patch.object(ppo_trainer, "PPOTrainer", AZRTrainer):  # fmt: skip
+            mock.patch.object(ppo_trainer, "PPOTrainer", AZRTrainer), \
+            mock.patch.object(openrlhf_utils, "get_strategy", get_strategy):  # fmt: skip
         yield
 
 
 def check_supported(args: argparse.Namespace) -> None:
-    """Reject OpenRLHF modes the AZR trainer does not implement, naming the option."""
+    """Reject OpenRLHF modes the AZR trainer does not implement, naming the option; derive the batch size;
+    refuse a stale run folder, a W&B key on the command line, and (unless allowed) a node without bubblewrap."""
     flat = vars(args)
     if flat.get("train.async_enable"):
         raise ConfigError("--train.async_enable: the AZR trainer is synchronous (a step's tasks feed that step)")
@@ -119,6 +138,14 @@ def check_supported(args: argparse.Namespace) -> None:
                           "learnability rollouts")  # fmt: skip
     if flat.get("algo.dynamic_filtering_enable"):
         raise ConfigError("--algo.dynamic_filtering_enable is not supported by the AZR trainer")
+    derive_batch_sizes(flat)
+    preflight.check_wandb_key(flat.get("logger.wandb.key"))
+    ckpt = flat.get("ckpt.path")
+    buffers = flat.get("azr.buffer_dir") or (f"{ckpt}/azr_buffers" if ckpt else None)
+    preflight.check_run_folder(ckpt, buffers, bool(flat.get("ckpt.load_enable")))
+    from azr_env.sandbox.isolation import bwrap_works
+
+    preflight.sandbox_mode(bwrap_works(), bool(flat.get("azr.allow_weak_sandbox")), where="the head node")
 
 
 class _Checked(Exception):
@@ -134,6 +161,7 @@ def check_args(argv: Sequence[str]) -> Any:
     import openrlhf.utils.config as config
     import ray
 
+    compat.check_openrlhf()
     seen: list[Any] = []
     real = config.hierarchize
 
@@ -160,9 +188,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if argv[:1] == ["--check"]:
         from azr_agents.openrlhf.options import config_from_args
 
+        compat.stub_flash_attn_cuda()  # checking needs OpenRLHF's imports only, also in the CPU train environment
         args = check_args(argv[1:])
         print(config_from_args(args, ckpt_path=args.ckpt.path))
         return
+    compat.check_openrlhf()
     argv = default_args(argv)
     with azr_hooks(), mock.patch.object(sys, "argv", [OPENRLHF_MAIN, *argv]):
         runpy.run_module(OPENRLHF_MAIN, run_name="__main__", alter_sys=False)

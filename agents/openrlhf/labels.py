@@ -21,6 +21,7 @@ from typing import Any
 from azr_env.errors import ConfigError, DataError
 from azr_env.rewards import RewardConfig
 from azr_env.rounds import RoundConfig
+from azr_env.step import StepConfig
 from azr_env.tasks.base import Task, TaskConfig
 from azr_env.tasks.registry import AZR_TASK_TYPES, task_type_names
 
@@ -56,9 +57,12 @@ def default_group_ids(task_types: tuple[str, ...] = AZR_TASK_TYPES) -> list[int]
 
 
 # ---- referee options carried to the engines ------------------------------------------------------------------
-def config_to_json(config: RoundConfig) -> dict[str, Any]:
-    """The options engine-side validation and scoring depend on, only where they differ from the defaults."""
-    out: dict[str, Any] = {}
+def config_to_json(config: RoundConfig, isolation: str | None = None) -> dict[str, Any]:
+    """The options engine-side validation and scoring depend on, only where they differ from the defaults.
+
+    `isolation`: the executor isolation the engines must use ("bwrap" refuses to run without bubblewrap).
+    """
+    out: dict[str, Any] = {"isolation": isolation} if isolation else {}
     task = {f.name: getattr(config.task, f.name) for f in fields(TaskConfig)
             if getattr(config.task, f.name) != getattr(TaskConfig(), f.name)}  # fmt: skip
     rewards = {k: v for k, v in asdict(config.rewards).items() if v != getattr(RewardConfig(), k)}
@@ -66,6 +70,9 @@ def config_to_json(config: RoundConfig) -> dict[str, Any]:
         out["task"] = {k: list(v) if isinstance(v, tuple) else v for k, v in task.items()}
     if rewards:
         out["rewards"] = rewards
+    step = {k: v for k, v in asdict(config.step).items() if v != getattr(StepConfig(), k)}
+    if step:  # the engines score learnability rollouts (step.rollout_format_check)
+        out["step"] = step
     for name in ("workers", "memory_mb"):
         if getattr(config, name) != getattr(RoundConfig(), name):
             out[name] = getattr(config, name)
@@ -75,14 +82,21 @@ def config_to_json(config: RoundConfig) -> dict[str, Any]:
 def config_from_json(data: dict[str, Any] | None) -> RoundConfig:
     """Inverse of `config_to_json`; unknown keys are errors (a newer trainer than agent)."""
     data = dict(data or {})
+    data.pop("isolation", None)  # the executor's, not the referee's (isolation_of)
     task = dict(data.pop("task", {}))
     if "banned_modules" in task:
         task["banned_modules"] = tuple(task["banned_modules"])
     try:
-        return RoundConfig(task=TaskConfig(**task), rewards=RewardConfig(**data.pop("rewards", {})), **data)
+        return RoundConfig(task=TaskConfig(**task), rewards=RewardConfig(**data.pop("rewards", {})),
+                           step=StepConfig(**data.pop("step", {})), **data)
     except TypeError as exc:
         raise DataError(f"label config {data!r} has an unknown option ({exc}); agent and trainer versions differ") \
             from exc
+
+
+def isolation_of(row: dict[str, Any]) -> str:
+    """Executor isolation a label asks for; "auto" for labels from before the option existed."""
+    return str((row.get("config") or {}).get("isolation", "auto"))
 
 
 # ---- labels --------------------------------------------------------------------------------------------------

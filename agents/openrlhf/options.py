@@ -14,6 +14,7 @@ from typing import Any
 from azr_env.errors import ConfigError
 from azr_env.rewards import RewardConfig
 from azr_env.rounds import RoundConfig
+from azr_env.step import StepConfig
 from azr_env.tasks.base import TaskConfig
 from azr_env.tasks.registry import AZR_TASK_TYPES
 
@@ -36,14 +37,21 @@ class SelfPlayConfig:
     """Seeding stage (SPEC §5): propose, without training, until each buffer holds this many tasks (0: skip)."""
     seed_max_rounds: int = 50
     """Give up seeding after this many propose rounds (a weak model may never reach the target)."""
+    seed_files: tuple[str, ...] = ()
+    """The reference's released seed files (`*_seed_io.jsonl`, `*_code_f_seed_io.jsonl`, ...) loaded into the
+    buffers before seeding (`azr_env.seeds`; parsed on the driver, which runs no code); seeding then tops up."""
     buffer_dir: str | None = None
     """Where the task buffers persist as JSONL (None: `<ckpt.path>/azr_buffers`); a run resumes from them."""
     buffer_capacity: int = 16384
     """Tasks kept per buffer (reference 16384)."""
     buffer_policy: str = "keep_first"
     """When a buffer is full: "keep_first" (reference) or "evict_oldest"."""
+    buffer_dedup: str = "seeding"
+    """Exact duplicates: dropped only while seeding ("seeding", reference) or always ("always")."""
     prompt_format: str = "r1"
     """"r1": the reference's plain-text R1 template; "chat": the raw prompt in the tokenizer's chat template."""
+    allow_weak_sandbox: bool = False
+    """Accept the executor's fallback isolation where bubblewrap is unusable (default: refuse to start)."""
     seed: int = 42
     """Seed of reference draws and solver batches (mixed with the step, so a resumed run draws the same)."""
     round: RoundConfig = field(default_factory=RoundConfig)
@@ -57,6 +65,11 @@ class SelfPlayConfig:
             raise ConfigError(f"--azr.prompt_format {self.prompt_format!r}; choose one of {PROMPT_FORMATS}")
         if not self.task_types:
             raise ConfigError("--azr.task_types is empty; give at least one task type")
+
+    @property
+    def isolation(self) -> str:
+        """Executor isolation requested in the engines: "bwrap" (required) unless the weak sandbox is allowed."""
+        return "auto" if self.allow_weak_sandbox else "bwrap"
 
     @property
     def samples_per_step(self) -> int:
@@ -74,6 +87,11 @@ def add_azr_args(parser: argparse.ArgumentParser) -> None:
     add("--azr.n_rollouts", type=int, default=d.n_rollouts, help="solver rollouts per valid proposal (learnability)")
     add("--azr.seed_tasks_per_type", type=int, default=d.seed_tasks_per_type, help="seeding target per buffer")
     add("--azr.seed_max_rounds", type=int, default=d.seed_max_rounds, help="most propose rounds while seeding")
+    add("--azr.seed_files", nargs="*", default=[], help="the reference's released seed files, loaded before seeding")
+    add("--azr.prompts_from", type=str, default=None,
+        help="your copy of the reference's data_construction/prompts.py: its prompts, read as data (never run)")
+    add("--azr.max_prompt_tokens", type=int, default=TaskConfig().max_prompt_tokens,
+        help="proposer prompts over this many tokens of the policy's tokenizer are re-drawn (reference 5600)")
     add("--azr.buffer_dir", type=str, default=None, help="task buffer folder (default <ckpt.path>/azr_buffers)")
     add("--azr.buffer_capacity", type=int, default=d.buffer_capacity, help="tasks kept per buffer")
     add("--azr.buffer_policy", choices=("keep_first", "evict_oldest"), default=d.buffer_policy)
@@ -86,20 +104,51 @@ def add_azr_args(parser: argparse.ArgumentParser) -> None:
     add("--azr.exec_timeout_s", type=float, default=10.0, help="per-program time limit (reference 10 s)")
     add("--azr.exec_workers", type=int, default=4, help="sandbox worker processes per vLLM engine")
     add("--azr.exec_memory_mb", type=int, default=RoundConfig().memory_mb, help="memory limit per program")
+    add("--azr.allow_weak_sandbox", type=int, choices=(0, 1), default=0,
+        help="1: run where bubblewrap is unusable, with the executor's weaker fallback isolation (default: refuse)")
+    add("--azr.buffer_dedup", choices=("seeding", "always"), default=d.buffer_dedup,
+        help="exact duplicates dropped only while seeding (reference) or always")
+    for name, (kind, default, text) in step_options().items():  # the step's switches, as `azr selfplay --step.*`
+        if kind is bool:
+            add(f"--azr.step_{name}", type=int, choices=(0, 1), default=int(default), help=text)
+        else:
+            add(f"--azr.step_{name}", type=kind, default=default, help=text)
+
+
+def step_options() -> dict[str, tuple[type, Any, str]]:
+    """StepConfig's fields: type, default and the first sentence of the docstring (the same switches both
+    trainers take; docs/options.md has the rest)."""
+    from dataclasses import fields
+
+    from azr_agents.config import field_docs
+
+    docs = field_docs(StepConfig)
+    return {f.name: (type(f.default), f.default, docs.get(f.name, "").split(". ")[0].replace("%", "%%"))
+            for f in fields(StepConfig)}  # fmt: skip
+
+
+def step_config_from_args(a: Any) -> StepConfig:
+    values = {name: getattr(a, f"step_{name}", default) for name, (_, default, _) in step_options().items()}
+    return StepConfig(**{k: bool(v) if isinstance(step_options()[k][1], bool) else v for k, v in values.items()})
 
 
 def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConfig:
     """Build the config from hierarchized OpenRLHF args (`args.azr.*`, `args.train.seed`, `args.rollout.*`)."""
     a = args.azr
     task = TaskConfig(hash_seed_check=bool(a.hash_seed_check), long_output=a.long_output,
+                      template_dir=getattr(a, "prompts_from", None),
+                      max_prompt_tokens=getattr(a, "max_prompt_tokens", TaskConfig().max_prompt_tokens),
                       timeout_s=a.exec_timeout_s, prompt_format="raw" if a.prompt_format == "chat" else "r1")
     rewards = RewardConfig(zero_learnability_reward=a.zero_learnability_reward)
     max_new = getattr(args.rollout, "max_new_tokens", None) or RoundConfig().max_new_tokens
     rnd = RoundConfig(task=task, rewards=rewards, n_rollouts=a.n_rollouts, workers=a.exec_workers,
-                      memory_mb=a.exec_memory_mb, max_new_tokens=max_new)  # fmt: skip
+                      memory_mb=a.exec_memory_mb, max_new_tokens=max_new, step=step_config_from_args(a))  # fmt: skip
     buffer_dir = a.buffer_dir or (f"{ckpt_path}/azr_buffers" if ckpt_path else None)
     return SelfPlayConfig(steps=a.steps, batch_per_type=a.batch_per_type, task_types=tuple(a.task_types),
                           n_rollouts=a.n_rollouts, seed_tasks_per_type=a.seed_tasks_per_type,
-                          seed_max_rounds=a.seed_max_rounds, buffer_dir=buffer_dir,
+                          seed_max_rounds=a.seed_max_rounds, seed_files=tuple(getattr(a, "seed_files", ())),
+                          buffer_dir=buffer_dir,
                           buffer_capacity=a.buffer_capacity, buffer_policy=a.buffer_policy,
-                          prompt_format=a.prompt_format, seed=args.train.seed, round=rnd)  # fmt: skip
+                          buffer_dedup=getattr(a, "buffer_dedup", "seeding"),
+                          prompt_format=a.prompt_format, allow_weak_sandbox=bool(a.allow_weak_sandbox),
+                          seed=args.train.seed, round=rnd)  # fmt: skip

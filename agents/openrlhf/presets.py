@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ ENTRY_MODULE = "azr_agents.openrlhf.entry"
 MAX_PROMPT_TOKENS = 6144
 MAX_RESPONSE_TOKENS = 8096
 WANDB_KEY_ENV = "WANDB_API_KEY"
+WANDB_KEY_FROM_ENV = f"env:{WANDB_KEY_ENV}"  # = preflight.WANDB_KEY_FROM_ENV; the key never becomes an argument
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,14 @@ def get_preset(name: str) -> Preset:
 
 
 def hyperparameter_args() -> list[str]:
-    """SPEC §6 as OpenRLHF + `--azr.*` options (the same for every preset)."""
+    """SPEC §6 as OpenRLHF + `--azr.*` options (the same for every preset).
+
+    No `--rollout.batch_size`: the entry point derives it from the `--azr.*` options (2 x 3 x 64 = 384 here), so
+    an override such as `--azr.batch_per_type 16` changes both (azr_agents.openrlhf.batching).
+    """
     return [
         "--algo.advantage.estimator", "trr++", "--algo.advantage.gamma", "1.0", "--algo.kl.init_coef", "0",
-        "--rollout.n_samples_per_prompt", "1", "--rollout.batch_size", "384", "--train.batch_size", "128",
+        "--rollout.n_samples_per_prompt", "1", "--train.batch_size", "128",
         "--train.max_epochs", "1", "--actor.eps_clip", "0.2",
         "--actor.adam.lr", "1e-6", "--actor.lr_scheduler", "constant", "--actor.lr_warmup_ratio", "0",
         "--actor.adam.weight_decay", "0.01", "--actor.max_norm", "1.0",
@@ -147,7 +151,7 @@ def train_args(preset: Preset, opts: LaunchOptions) -> list[str]:
         "--logger.tensorboard_dir", str(out / "tensorboard"), "--logger.wandb.run_name", preset.name,
     ]  # fmt: skip
     if opts.wandb_project:
-        args += ["--logger.wandb.key", f"${WANDB_KEY_ENV}", "--logger.wandb.project", opts.wandb_project]
+        args += ["--logger.wandb.key", WANDB_KEY_FROM_ENV, "--logger.wandb.project", opts.wandb_project]
     if opts.resume:
         args.append("--ckpt.load_enable")
     return args + list(opts.extra)
@@ -162,7 +166,7 @@ class LaunchPlan:
     after: list[str]
 
     def render(self) -> str:
-        """The plan as a shell script; `$WANDB_API_KEY` stays a shell variable (never printed)."""
+        """The plan as a shell script (secrets are never in it: the W&B key travels in $WANDB_API_KEY only)."""
         lines = ["#!/usr/bin/env bash", "set -euo pipefail"]
         if self.setup:
             lines += ["# Ray cluster (run these first, on the nodes named):", *self.setup]
@@ -182,22 +186,34 @@ def _shell_join(argv: list[str]) -> str:
     return " \\\n  ".join(" ".join(line) for line in lines)
 
 
+def ray_command(python: str) -> list[str]:
+    """The train environment's `ray` CLI: run by its Python, so never another `ray` found first on PATH."""
+    return [python, "-m", "ray.scripts.scripts"]
+
+
 def plan(preset: Preset, opts: LaunchOptions) -> LaunchPlan:
-    """Setup lines and the command for `preset` (multi-node presets always go through `ray job submit`)."""
+    """Setup lines and the command for `preset` (multi-node presets always go through `ray job submit`).
+
+    Every `ray` is the train environment's (`ray_command`): workers start under the Python that has OpenRLHF.
+    A single-node `--submit` starts a Ray head only when none is running, so a second submit attaches to it.
+    """
     entry = [opts.python, "-m", ENTRY_MODULE, *train_args(preset, opts)]
+    ray = " ".join(shlex.quote(a) for a in ray_command(opts.python))
     setup: list[str] = []
     submit = opts.submit or preset.nodes > 1
     if preset.nodes > 1:
-        setup += [f"# head node:   ray start --head --node-ip-address \"$HEAD_IP\" --num-gpus {preset.gpus_per_node}",
-                  f"# other nodes: ray start --address \"$HEAD_IP:6379\" --num-gpus {preset.gpus_per_node}",
-                  "# every node needs the same train environment and azr-env checkout at the same paths"]  # fmt: skip
+        setup += [f"# head node:   {ray} start --head --node-ip-address \"$HEAD_IP\" --num-gpus {preset.gpus_per_node}",
+                  f"# other nodes: {ray} start --address \"$HEAD_IP:6379\" --num-gpus {preset.gpus_per_node}",
+                  "# every node needs the same train environment and azr-env checkout at the same paths,",
+                  "# and the run folder on storage all nodes share (checked at start);",
+                  "# export WANDB_API_KEY before `ray start` when logging to W&B"]  # fmt: skip
     elif submit:
-        setup.append(f"ray start --head --num-gpus {preset.gpus_per_node}")
+        setup.append(f"{ray} status >/dev/null 2>&1 || {ray} start --head --num-gpus {preset.gpus_per_node}")
     env = {"TOKENIZERS_PARALLELISM": "false", "NCCL_DEBUG": "WARN"}
     if submit:
         runtime = json.dumps({"env_vars": env}, sort_keys=True)
-        command = ["ray", "job", "submit", f"--address={opts.ray_address}", f"--runtime-env-json={runtime}", "--",
-                   *entry]  # fmt: skip
+        command = [*ray_command(opts.python), "job", "submit", f"--address={opts.ray_address}",
+                   f"--runtime-env-json={runtime}", "--", *entry]  # fmt: skip
     else:
         command = ["env", *(f"{k}={v}" for k, v in env.items()), *entry]
     out = Path(opts.output_dir).absolute()
@@ -206,17 +222,3 @@ def plan(preset: Preset, opts: LaunchOptions) -> LaunchPlan:
              f"{out / 'ckpt' / 'global_step<N>_hf'}   (final model: {out / 'final'})",
              "# resume after an interruption: the same command with --resume"]  # fmt: skip
     return LaunchPlan(setup, command, after)
-
-
-def resolve_env_vars(argv: list[str]) -> list[str]:
-    """Replace `$NAME` arguments by the environment's value, for running (not printing) the command."""
-    out = []
-    for arg in argv:
-        if arg.startswith("$"):
-            value = os.environ.get(arg[1:])
-            if not value:
-                raise ConfigError(f"{arg[1:]} is not set; export it (W&B logging needs the API key) or drop "
-                                  "--wandb-project")  # fmt: skip
-            arg = value
-        out.append(arg)
-    return out

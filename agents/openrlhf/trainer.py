@@ -9,25 +9,50 @@ update, checkpoints, W&B/TensorBoard) stays OpenRLHF's. Per step:
     -> train_step (experience maker with `trr++`, PPO update, weight broadcast) -> logs, checkpoint
 
 Resume (`--ckpt.load_enable`) restores the step from OpenRLHF's checkpoint; buffers replay from their JSONL.
+A fresh run refuses a folder holding a previous run's buffers (`preflight.check_run_folder`). Each step logs
+the optimizer steps it makes (`azr/optimizer_steps`; zero is an error, not a quiet no-op) and the samples whose
+agent raised (`azr/agent_errors`, scored -1). HF weight folders are rotated like DeepSpeed's (`--ckpt.max_num`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
+import shutil
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import ray
+from azr_agents.openrlhf.agent import AGENT_ERROR
+from azr_agents.openrlhf.batching import optimizer_steps
 from azr_agents.openrlhf.estimator import TRRExperienceMaker
+from azr_agents.openrlhf.labels import config_to_json
 from azr_agents.openrlhf.options import config_from_args
-from azr_agents.openrlhf.selfplay import SelfPlay
+from azr_agents.openrlhf.preflight import check_run_folder, check_wandb_key
+from azr_agents.openrlhf.selfplay import SelfPlay, outcome
 from openrlhf.trainer.ppo_trainer import BasePPOTrainer
 from openrlhf.trainer.ppo_utils.samples_generator import SamplesGenerator
 from openrlhf.trainer.ray.vllm_engine import batch_vllm_engine_call
 from openrlhf.utils.logging_utils import init_logger
 from openrlhf.utils.utils import get_tokenizer
 
+from azr_env.errors import ConfigError
+
 # OpenRLHF's log handler for the whole package, so selfplay's seeding progress shows in the job's output too.
 log = init_logger("azr_agents.openrlhf")
+_HF_CHECKPOINT = re.compile(r"global_step(\d+)_hf")
+
+
+def rotate_hf_checkpoints(ckpt_path: str, keep: int) -> list[str]:
+    """Delete all but the newest `keep` `global_step<N>_hf` folders (OpenRLHF rotates only DeepSpeed states)."""
+    found = sorted((int(m.group(1)), p) for p in Path(ckpt_path).glob("global_step*_hf")
+                   if p.is_dir() and (m := _HF_CHECKPOINT.fullmatch(p.name)))  # fmt: skip
+    removed = [p for _, p in found[:-keep]] if keep > 0 else []
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return [str(p) for p in removed]
 
 
 class AZRSamplesGenerator(SamplesGenerator):
@@ -56,6 +81,7 @@ class _AZRTrainer(BasePPOTrainer):
                  reward_model_group: Any, reference_model_group: Any, vllm_engines: Any,
                  **generate_kwargs: Any) -> None:  # fmt: skip
         args = strategy.args
+        check_wandb_key(args.logger.wandb.key)  # in the trainer actor's own environment
         if args.eval.steps == -1:
             args.eval.steps = float("inf")
         if args.ckpt.save_steps == -1:
@@ -68,14 +94,16 @@ class _AZRTrainer(BasePPOTrainer):
         self.experience_maker = TRRExperienceMaker(actor_model_group, critic_model_group, reward_model_group,
                                                    reference_model_group, self.kl_ctl, strategy, tokenizer)
         self.azr = config_from_args(args, ckpt_path=args.ckpt.path)
+        check_run_folder(args.ckpt.path, self.azr.buffer_dir, args.ckpt.load_enable)  # on the trainer's own node
         wrap = None
         if self.azr.prompt_format == "chat":
             def wrap(text: str) -> str:
                 return tokenizer.apply_chat_template([{"role": "user", "content": text}], tokenize=False,
                                                      add_generation_prompt=True)  # fmt: skip
-        self.selfplay = SelfPlay(self.azr, self._rollout, wrap)
-        samples = self.azr.samples_per_step * args.train.max_epochs
-        self.max_steps = self.azr.steps * max(1, -(-samples // args.train.batch_size))
+        self.selfplay = SelfPlay(self.azr, self._rollout, wrap, tokenizer=tokenizer)  # prompt cap in its tokens
+        # The engines' executors must use the isolation the run was checked for ("bwrap" unless allowed weaker).
+        self.selfplay.label_config = config_to_json(self.azr.round, self.azr.isolation)
+        self.max_steps = self.azr.steps * optimizer_steps(self.azr.samples_per_step, args)
 
     def get_max_steps(self) -> int:
         """Optimizer steps of the run (OpenRLHF sizes the LR schedule with it)."""
@@ -84,9 +112,25 @@ class _AZRTrainer(BasePPOTrainer):
     def _rollout(self, prompts: list[str], labels: list[str], n: int, temperature: float | None) -> list:
         return self.samples_generator.rollout(prompts, labels, n, temperature, self.generate_kwargs)
 
-    def _awake(self, awake: bool) -> None:
-        if self.args.vllm.enable_sleep:
-            batch_vllm_engine_call(self.vllm_engines, "wake_up" if awake else "sleep")
+    @contextlib.contextmanager
+    def _engines_awake(self) -> Iterator[None]:
+        """vLLM awake inside, asleep again afterwards even when generation raised (colocated memory)."""
+        if not self.args.vllm.enable_sleep:
+            yield
+            return
+        batch_vllm_engine_call(self.vllm_engines, "wake_up")
+        try:
+            yield
+        finally:
+            batch_vllm_engine_call(self.vllm_engines, "sleep")
+
+    def _optimizer_steps(self, samples: list, global_step: int) -> int:
+        steps = optimizer_steps(len(samples), self.args)
+        if steps == 0:
+            raise ConfigError(f"AZR step {global_step + 1}: {len(samples)} samples make 0 optimizer steps with "
+                              f"--train.batch_size {self.args.train.batch_size} (rollout.batch_size "
+                              f"{self.args.rollout.batch_size}); the update would train nothing")  # fmt: skip
+        return steps
 
     def fit(self, global_step: int = 0) -> None:
         states = self.init_checkpoint_states()
@@ -94,24 +138,32 @@ class _AZRTrainer(BasePPOTrainer):
         global_step = states["global_step"] or global_step
         if global_step:
             self.broadcast_to_vllm()
+        if global_step == 0 and self.azr.seed_files:  # the reference's released seed files (azr_env.seeds)
+            log.info("seed files: %s", self.selfplay.load_seed_files(self.azr.seed_files,
+                                                                     self.azr.seed_tasks_per_type or None))
         if global_step == 0 and self.azr.seed_tasks_per_type > 0:
-            self._awake(True)
-            rounds = self.selfplay.seed_buffers()
-            self._awake(False)
+            with self._engines_awake():
+                rounds = self.selfplay.seed_buffers()
             log.info("seeding done in %d rounds: %s", rounds, self.selfplay.buffers.counts())
         while global_step < self.azr.steps:
             t0 = time.time()
-            self._awake(True)
-            samples, azr_metrics = self.selfplay.step(global_step)
-            self._awake(False)
+            with self._engines_awake():
+                samples, azr_metrics = self.selfplay.step(global_step)
             generation_time = time.time() - t0
+            n_optimizer_steps = self._optimizer_steps(samples, global_step)
             status, global_step = self.train_step(samples, global_step)
             status["timing/generation"] = generation_time
+            status["azr/optimizer_steps"] = float(n_optimizer_steps)
+            status["azr/samples"] = float(len(samples))
+            status["azr/agent_errors"] = float(sum(outcome(s).get("reason") == AGENT_ERROR for s in samples))
             status.update(azr_metrics)
             log.info("AZR step %d: %s", global_step, {k: v for k, v in status.items() if k != "generated_samples"})
             client_states = {"episode": 0, "global_step": global_step, "total_consumed_prompts": 0,
                              "data_loader_state_dict": {}}  # fmt: skip
             self.save_logs_and_checkpoints(global_step, status, client_states)
+            if self.args.ckpt.save_hf and global_step % self.args.ckpt.save_steps == 0:
+                for path in rotate_hf_checkpoints(self.args.ckpt.path, self.args.ckpt.max_num):
+                    log.info("removed old HF checkpoint %s (--ckpt.max_num %d)", path, self.args.ckpt.max_num)
         for tracker in (self.wandb_logger, self.tensorboard_logger):
             if tracker:
                 tracker.close()

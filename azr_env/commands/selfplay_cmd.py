@@ -3,48 +3,36 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    from azr_agents.config import PRESETS, SelfPlayConfig, field_docs
+    from azr_agents.config import PRESET_DESCRIPTIONS, add_config_arguments
 
     p = subparsers.add_parser(
         "selfplay",
         help="run AZR self-play (propose, validate, solve, TRR++ update) on one machine",
         description="Run Absolute Zero self-play with the TRR++ trainer. Options come from the preset, then "
-        "--config FILE (YAML), then flags. Re-running with the same --run-dir resumes. See docs/trainer.md.",
+        "--config FILE (YAML), then flags. Re-running with the same --run-dir resumes. Options of the environment "
+        "are nested: --task.NAME, --rewards.NAME, --step.NAME (docs/options.md lists every option). Presets: "
+        + "; ".join(f"{k}: {v}" for k, v in PRESET_DESCRIPTIONS.items()).replace("%", "%%") + ". See docs/trainer.md.",
     )
     p.add_argument("--config", dest="config_file", default=None, help="YAML file of option: value")
     p.add_argument("--print-config", action="store_true", help="print the resolved config as YAML and exit")
-    docs = field_docs()
-    for f in dataclasses.fields(SelfPlayConfig):
-        flag = "--" + f.name.replace("_", "-")
-        help_text = docs.get(f.name, "")
-        if f.name == "preset":
-            p.add_argument(flag, dest=f.name, default=argparse.SUPPRESS, choices=list(PRESETS), help=help_text)
-        else:
-            p.add_argument(
-                flag,
-                dest=f.name,
-                default=argparse.SUPPRESS,
-                metavar=f.name.upper(),
-                help=f"{help_text} (default {f.default!r})".replace("%", "%%"),
-            )
+    add_config_arguments(p)  # one flag per option, help from its docstring; old flat spellings as aliases
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from azr_agents.config import SelfPlayConfig, load_config, to_yaml
+    from azr_agents.config import PRESET_DESCRIPTIONS, load_config, overrides_from_args, to_yaml
 
-    names = {f.name for f in dataclasses.fields(SelfPlayConfig)}
-    overrides = {k: v for k, v in vars(args).items() if k in names}
+    overrides = overrides_from_args(args)
     preset = overrides.pop("preset", None)
     config = load_config(preset, args.config_file, overrides)
     if args.print_config:
+        print(f"# preset {config.preset}: {PRESET_DESCRIPTIONS.get(config.preset, '')}")
         print(to_yaml(config), end="")
         return 0
     from azr_agents.trainer import main
 
-    main(config)
+    main(config)  # refuses a previous run's folder without resume, and the fallback sandbox unless allowed
     return 0

@@ -8,7 +8,9 @@ never closed by the env).
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import warnings
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -22,15 +24,15 @@ MAX_OBSERVATION_CHARS = 1 << 16
 MAX_ACTION_CHARS = 1 << 26
 
 _LOCK = threading.Lock()
-_SHARED: dict[tuple[int, RoundConfig], list[Any]] = {}  # (pid, config) -> [referee, users]
+_SHARED: dict[tuple[int, RoundConfig, int], list[Any]] = {}  # (pid, config, id(tokenizer)) -> [referee, users]
 
 
-def acquire_referee(config: RoundConfig) -> Referee:
+def acquire_referee(config: RoundConfig, tokenizer: Any = None) -> Referee:
     with _LOCK:
-        key = (os.getpid(), config)
+        key = (os.getpid(), config, id(tokenizer))
         entry = _SHARED.setdefault(key, [None, 0])
         if entry[0] is None:
-            entry[0] = Referee(config)
+            entry[0] = Referee(config, tokenizer=tokenizer)
         entry[1] += 1
         return entry[0]
 
@@ -61,6 +63,48 @@ def clean_info(info: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in info.items() if value is not None}
 
 
+NEXT_STEP_HINT = (
+    "an AZR env was reset by a vector env's NEXT_STEP autoreset: every second step of this vector env is a "
+    "dummy reset with reward 0 and the action ignored. Build it with gym.make_vec(id, n) (the default mode), "
+    "azr_env.make_vec(id, n), or pass vector_kwargs={\"autoreset_mode\": gym.vector.AutoresetMode.SAME_STEP} "
+    "(SyncVectorEnv/AsyncVectorEnv(..., autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)); or make the env "
+    "continuing=True (docs/envs.md, \"Vector envs\")"
+)
+_warned_next_step = False
+
+
+def reset_by_next_step_autoreset(max_depth: int = 16) -> bool:
+    """Whether the current `reset` call comes from a Gymnasium vector env's NEXT_STEP autoreset.
+
+    The env cannot see the vector env, so this reads the call stack: `SyncVectorEnv.step` or the
+    `AsyncVectorEnv` worker's "step" command, in NEXT_STEP mode, some frames up (wrappers add frames).
+    """
+    from gymnasium.vector import AutoresetMode
+
+    frame = sys._getframe(1)
+    for _ in range(max_depth):
+        frame = frame.f_back
+        if frame is None:
+            return False
+        module, name = frame.f_globals.get("__name__"), frame.f_code.co_name
+        if module == "gymnasium.vector.sync_vector_env" and name == "step":
+            owner = frame.f_locals.get("self")
+            return getattr(owner, "autoreset_mode", None) == AutoresetMode.NEXT_STEP
+        if module == "gymnasium.vector.async_vector_env" and name == "_async_worker":
+            return frame.f_locals.get("command") == "step" and (
+                frame.f_locals.get("autoreset_mode") == AutoresetMode.NEXT_STEP
+            )
+    return False
+
+
+def warn_if_next_step_autoreset() -> None:
+    """Warn once per process when a NEXT_STEP autoreset resets an AZR env (issue 13: half the steps wasted)."""
+    global _warned_next_step
+    if not _warned_next_step and reset_by_next_step_autoreset():
+        _warned_next_step = True
+        warnings.warn(NEXT_STEP_HINT, UserWarning, stacklevel=3)
+
+
 class AZRBaseEnv(gym.Env):
     """Text in, text out. Subclasses implement `reset` and `step`; this class owns spaces and the referee."""
 
@@ -71,7 +115,7 @@ class AZRBaseEnv(gym.Env):
     }
 
     def __init__(self, config: RoundConfig | None = None, referee: Referee | None = None,
-                 render_mode: str | None = None):  # fmt: skip
+                 render_mode: str | None = None, tokenizer: Any = None):  # fmt: skip
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError(f"render_mode={render_mode!r}; choose one of {self.metadata['render_modes']} or None")
         if config is not None and not isinstance(config, RoundConfig):
@@ -81,6 +125,7 @@ class AZRBaseEnv(gym.Env):
         self.observation_space = AnyText(MAX_OBSERVATION_CHARS)
         self.action_space = AnyText(MAX_ACTION_CHARS)
         self._given_referee = referee
+        self._tokenizer = tokenizer  # the policy's: proposer prompts are capped in its tokens (else characters)
         self._shared_referee: Referee | None = None
         self._last: tuple[str, str, dict] | None = None  # (observation, last action, info) for render
 
@@ -89,14 +134,30 @@ class AZRBaseEnv(gym.Env):
         if self._given_referee is not None:
             return self._given_referee
         if self._shared_referee is None:
-            self._shared_referee = acquire_referee(self.config)
+            self._shared_referee = acquire_referee(self.config, self._tokenizer)
         return self._shared_referee
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
+        if not getattr(self, "continuing", False):  # a continuing env loses one step per max_tasks, not half
+            warn_if_next_step_autoreset()
+        return super().reset(seed=seed, options=options)
 
     def close(self) -> None:
         if self._shared_referee is not None:
             release_referee(self._shared_referee)
             self._shared_referee = None
         super().close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the configuration, not the executor: the copy creates (or shares) its referee on first use.
+
+        A `referee=` given by the caller holds worker processes and cannot travel; the copy uses a shared
+        referee of the same `RoundConfig` instead.
+        """
+        state = dict(self.__dict__)
+        state["_given_referee"] = None
+        state["_shared_referee"] = None
+        return state
 
     def _record(self, observation: str, action: str, info: dict) -> None:
         self._last = (observation, action, info)

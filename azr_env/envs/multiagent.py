@@ -15,7 +15,12 @@ invalid proposal and, for a valid one, its learnability one step later, when the
 in. The solver's first task, and its task after an invalid proposal, comes from the buffer.
 
 Observations are prompt strings; `infos[agent]` has `task_type`, `reason` and, for scored actions, the same
-fields as the single-agent envs.
+fields as the single-agent envs. `tokenizer=` (the policy's) caps proposer prompts at `max_prompt_tokens` of it, as
+the reference; without one they are capped at `max_prompt_chars` characters.
+
+PettingZoo conventions: the module-level factories `env()` (the AEC env in PettingZoo's order-enforcing
+wrapper), `raw_env()` and `parallel_env()` take the classes' arguments; both classes render text ("ansi"
+returns it, "human" prints it).
 """
 
 from __future__ import annotations
@@ -39,10 +44,24 @@ pettingzoo = require("pettingzoo", "multiagent", "azr_env.envs.multiagent")
 AGENTS = ["proposer", "solver"]
 
 
+def check_render_mode(render_mode: str | None, modes: list[str]) -> str | None:
+    if render_mode is not None and render_mode not in modes:
+        raise ConfigError(f"render_mode={render_mode!r}; choose one of {modes} or None")
+    return render_mode
+
+
+def show(text: str, render_mode: str) -> str | None:
+    """"ansi" returns the text, "human" prints it (and returns None, as PettingZoo's render test expects)."""
+    if render_mode == "human":
+        print(text)
+        return None
+    return text
+
+
 class _SelfPlayCore:
     """State shared by both multi-agent envs: config, buffers, referee, RNG, task-type choice."""
 
-    def __init__(self, task_types, n_rollouts, max_rounds, config, buffers, referee):
+    def __init__(self, task_types, n_rollouts, max_rounds, config, buffers, referee, tokenizer=None):
         self.config = referee.config if referee is not None else (config or RoundConfig())
         self.task_types = [get_task_type(t).name for t in task_types]
         self.n_rollouts = n_rollouts if n_rollouts is not None else self.config.n_rollouts
@@ -55,6 +74,7 @@ class _SelfPlayCore:
         needed = sorted({n for t in self.task_types for n in (t, *get_task_type(t).reference_types)})
         self.buffers = buffers if buffers is not None else BufferSet(needed)
         self._given, self._shared = referee, None
+        self.tokenizer = tokenizer  # the policy's: proposer prompts capped in its tokens (else characters)
         self.rng, _ = seeding.np_random(None)
 
     @property
@@ -62,13 +82,17 @@ class _SelfPlayCore:
         if self._given is not None:
             return self._given
         if self._shared is None:
-            self._shared = acquire_referee(self.config)
+            self._shared = acquire_referee(self.config, self.tokenizer)
         return self._shared
 
     def close(self) -> None:
         if self._shared is not None:
             release_referee(self._shared)
             self._shared = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the configuration; the copy creates (or shares) a referee of the same config on first use."""
+        return dict(self.__dict__, _given=None, _shared=None)
 
     def seed(self, seed: int | None) -> None:
         if seed is not None:
@@ -102,17 +126,17 @@ class _SelfPlayCore:
 class AZRSelfPlayAEC(pettingzoo.AECEnv):
     metadata: ClassVar[dict[str, Any]] = {
         "name": "azr_selfplay_aec_v0",
-        "render_modes": ["ansi"],
+        "render_modes": ["human", "ansi"],
         "is_parallelizable": False,
     }
 
     def __init__(self, task_types=AZR_TASK_TYPES, n_rollouts: int | None = None, max_rounds: int = 8,
                  config: RoundConfig | None = None, *, buffers: BufferSet | None = None, referee: Any = None,
-                 render_mode: str | None = None):  # fmt: skip
+                 render_mode: str | None = None, tokenizer: Any = None):  # fmt: skip
         super().__init__()
-        self.core = _SelfPlayCore(task_types, n_rollouts, max_rounds, config, buffers, referee)
+        self.core = _SelfPlayCore(task_types, n_rollouts, max_rounds, config, buffers, referee, tokenizer)
         self.possible_agents = list(AGENTS)
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self._obs_space, self._act_space = AnyText(MAX_OBSERVATION_CHARS), AnyText(MAX_ACTION_CHARS)
         self.observation_spaces = {a: self._obs_space for a in AGENTS}
         self.action_spaces = {a: self._act_space for a in AGENTS}
@@ -181,9 +205,12 @@ class AZRSelfPlayAEC(pettingzoo.AECEnv):
         self._accumulate_rewards()
 
     def render(self) -> str | None:
-        if self.render_mode == "ansi":
-            return f"[round {self.round}, {self.agent_selection} to act]\n{self._obs.get(self.agent_selection, '')}"
-        return None
+        if self.render_mode is None:
+            return None
+        if not hasattr(self, "_obs"):
+            return show("(call reset() first)", self.render_mode)
+        agent = self.agent_selection
+        return show(f"[round {self.round}, {agent} to act]\n{self._obs.get(agent, '')}", self.render_mode)
 
     def close(self) -> None:
         self.core.close()
@@ -192,17 +219,19 @@ class AZRSelfPlayAEC(pettingzoo.AECEnv):
 class AZRSelfPlayParallel(pettingzoo.ParallelEnv):
     metadata: ClassVar[dict[str, Any]] = {
         "name": "azr_selfplay_parallel_v0",
-        "render_modes": [],
+        "render_modes": ["human", "ansi"],
         "is_parallelizable": True,
     }
 
     def __init__(self, task_types=AZR_TASK_TYPES, n_rollouts: int | None = None, max_rounds: int = 8,
                  config: RoundConfig | None = None, *, buffers: BufferSet | None = None, referee: Any = None,
-                 render_mode: str | None = None):  # fmt: skip
-        self.core = _SelfPlayCore(task_types, n_rollouts, max_rounds, config, buffers, referee)
+                 render_mode: str | None = None, tokenizer: Any = None):  # fmt: skip
+        self.core = _SelfPlayCore(task_types, n_rollouts, max_rounds, config, buffers, referee, tokenizer)
         self.possible_agents = list(AGENTS)
         self.agents: list[str] = []
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        self.round = 0
+        self._prompt, self._task = None, None
         obs = AnyText(MAX_OBSERVATION_CHARS)
         self.observation_spaces = {a: obs for a in AGENTS}
         self.action_spaces = {
@@ -259,8 +288,30 @@ class AZRSelfPlayParallel(pettingzoo.ParallelEnv):
             self.agents = []
         return observations, rewards, terminations, truncations, infos
 
-    def render(self) -> None:
-        return None
+    def render(self) -> str | None:
+        if self.render_mode is None:
+            return None
+        if self._prompt is None or self._task is None:
+            return show("(call reset() first)", self.render_mode)
+        return show(f"[round {self.round}]\n--- proposer ---\n{self._prompt.prompt}\n"
+                    f"--- solver ---\n{self.core.referee.solver_prompt(self._task)}", self.render_mode)  # fmt: skip
 
     def close(self) -> None:
         self.core.close()
+
+
+def raw_env(**kwargs: Any) -> AZRSelfPlayAEC:
+    """The turn-based env without wrappers (PettingZoo's `raw_env` convention)."""
+    return AZRSelfPlayAEC(**kwargs)
+
+
+def env(**kwargs: Any) -> pettingzoo.AECEnv:
+    """The turn-based env as PettingZoo's own envs come: in `OrderEnforcingWrapper` (errors on use before reset)."""
+    from pettingzoo.utils.wrappers import OrderEnforcingWrapper
+
+    return OrderEnforcingWrapper(AZRSelfPlayAEC(**kwargs))
+
+
+def parallel_env(**kwargs: Any) -> AZRSelfPlayParallel:
+    """The simultaneous env (PettingZoo's `parallel_env` convention)."""
+    return AZRSelfPlayParallel(**kwargs)

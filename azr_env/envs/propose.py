@@ -4,7 +4,9 @@
 One step. `reset()` draws K reference tasks from the env's buffers (SPEC §5: K=6 uniformly without
 replacement, re-drawn when the prompt passes 5600 characters; induction shows one program from the deduction
 and abduction buffers) and returns the proposer prompt; `step(response)` validates the proposed task (SPEC §3)
-and ends the episode. Valid tasks enter the buffer, so later prompts can show them.
+and ends the episode. Valid tasks enter the buffer, so later prompts can show them. With `continuing=True` each
+step validates the proposal and returns the next proposer prompt (`truncated` after `max_tasks` proposals; no
+terminal state between proposals, so use γ = 0).
 
 ## Reward (SPEC §4)
 Invalid or badly formatted: −1. Valid, without a `solver`: `validity_only_reward` (1). Valid, with a
@@ -12,12 +14,14 @@ Invalid or badly formatted: −1. Valid, without a `solver`: `validity_only_rewa
 `n_rollouts` (8) solver answers, or `zero_learnability_reward` (−0.5) when p is 0 or 1.
 
 ## Info
-`task_type`, `role` ("propose"), `references` (dicts); after a step also `format_ok`, `valid`, `reason`,
+`task_type`, `role` ("propose"), `references` (dicts), `prompt_length_unit` at reset ("tokens" when a tokenizer
+was given, else "characters": what the 5600 cap on the prompt counted); after a step also `format_ok`, `valid`, `reason`,
 `detail`, `task` (dict or None), `solve_rate` (None without a solver), `added` (entered the buffer), `reward`.
 
 ## Arguments
 `task_type`, `solver`, `config` (`RoundConfig`), `buffers` (`BufferSet` to share), `buffer_dir` (persist and
-resume as JSONL), `referee`, `render_mode`.
+resume as JSONL), `referee`, `render_mode`, `continuing`, `max_tasks`, `tokenizer` (the policy's: the proposer
+prompt is capped at `max_prompt_tokens` of it, as the reference; without one, `max_prompt_chars` characters).
 """
 
 from __future__ import annotations
@@ -53,9 +57,15 @@ class AZRProposeEnv(AZRBaseEnv):
         buffer_dir: Any = None,
         referee: Any = None,
         render_mode: str | None = None,
+        continuing: bool = False,
+        max_tasks: int = 256,
+        tokenizer: Any = None,
     ):
-        super().__init__(config, referee, render_mode)
+        super().__init__(config, referee, render_mode, tokenizer)
         kind = get_task_type(task_type)
+        if not isinstance(max_tasks, int) or max_tasks < 1:
+            raise ConfigError(f"max_tasks={max_tasks!r}; must be an int >= 1")
+        self.continuing, self.max_tasks, self.tasks_done = bool(continuing), max_tasks, 0
         self.task_type = kind.name
         if buffers is not None and buffer_dir is not None:
             raise ConfigError("pass either buffers= or buffer_dir=, not both")
@@ -69,9 +79,14 @@ class AZRProposeEnv(AZRBaseEnv):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
+        self.tasks_done = 0
+        return self._start()
+
+    def _start(self) -> tuple[str, dict]:
         self._prompt = self.referee.proposer_prompt(self.buffers, self.task_type, self.np_random)
         info = {"task_type": self.task_type, "role": "propose",
-                "references": [t.to_dict() for t in self._prompt.references]}  # fmt: skip
+                "references": [t.to_dict() for t in self._prompt.references],
+                "prompt_length_unit": self._prompt.length_unit}  # fmt: skip
         info = clean_info(info)
         self._record(self._prompt.prompt, "", info)
         return self._prompt.prompt, info
@@ -104,4 +119,11 @@ class AZRProposeEnv(AZRBaseEnv):
         }
         info = clean_info(info)
         self._record(prompt.prompt, response, info)
-        return prompt.prompt, float(reward), True, False, info
+        if not self.continuing:
+            return prompt.prompt, float(reward), True, False, info
+        self.tasks_done += 1
+        info["tasks_done"] = self.tasks_done
+        if self.tasks_done >= self.max_tasks:
+            return prompt.prompt, float(reward), False, True, info
+        next_prompt, _ = self._start()
+        return next_prompt, float(reward), False, False, info

@@ -1,5 +1,8 @@
 """`AZR-SelfPlay-v0`: one policy proposes a task, then solves it `n_rollouts` times (SPEC §4).
 
+The episode plays the stages of the one self-play step (`azr_env.step`: `admit`, `solve_rates`, then
+`Referee.proposer_rewards`) one env step at a time.
+
 ## Episode
 1. `reset()` picks a task type (uniformly from `task_types`, with the env's RNG) and returns the proposer
    prompt (`info["role"] == "propose"`).
@@ -15,7 +18,9 @@ The scalar reward of every step belongs to the role that acted in it (`info["rol
 
 ## Arguments
 `task_types` (default deduction, abduction, induction), `n_rollouts` (default `config.n_rollouts`, 8),
-`config`, `buffers`, `buffer_dir`, `referee`, `render_mode`.
+`config`, `buffers`, `buffer_dir`, `referee`, `render_mode`, `tokenizer` (the policy's: proposer prompts are capped
+at `max_prompt_tokens` of it, as the reference; without one at `max_prompt_chars` characters; the reset info's
+`prompt_length_unit` says which).
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from typing import Any
 
 from gymnasium.error import ResetNeeded
 
+from azr_env import step as step_lib
 from azr_env.buffer import BufferSet
 from azr_env.envs.common import AZRBaseEnv, as_text, clean_info
 from azr_env.errors import ConfigError
-from azr_env.rewards import proposer_reward, solve_rate
 from azr_env.tasks import Task, get_task_type
 from azr_env.tasks.registry import AZR_TASK_TYPES
 
@@ -45,8 +50,9 @@ class AZRSelfPlayEnv(AZRBaseEnv):
         buffer_dir: Any = None,
         referee: Any = None,
         render_mode: str | None = None,
+        tokenizer: Any = None,
     ):
-        super().__init__(config, referee, render_mode)
+        super().__init__(config, referee, render_mode, tokenizer)
         self.task_types = [get_task_type(t).name for t in task_types]
         if not self.task_types:
             raise ConfigError("task_types is empty; give at least one of deduction, abduction, induction")
@@ -62,14 +68,16 @@ class AZRSelfPlayEnv(AZRBaseEnv):
         self._prompt: Any = None
         self._task: Task | None = None
         self._solver_prompt = ""
-        self._answers: list[bool] = []
+        self._result: Any = None
+        self._answers: list[Any] = []
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict]:
         super().reset(seed=seed)
         task_type = self.task_types[int(self.np_random.integers(len(self.task_types)))]
         self._prompt = self.referee.proposer_prompt(self.buffers, task_type, self.np_random)
         self._phase, self._task, self._answers = "propose", None, []
-        info = {"task_type": task_type, "role": "propose", "next_role": "propose"}
+        info = {"task_type": task_type, "role": "propose", "next_role": "propose",
+                "prompt_length_unit": self._prompt.length_unit}  # fmt: skip
         info = clean_info(info)
         self._record(self._prompt.prompt, "", info)
         return self._prompt.prompt, info
@@ -90,14 +98,14 @@ class AZRSelfPlayEnv(AZRBaseEnv):
                                 "task": result.task.to_dict() if result.task else None}  # fmt: skip
         self.steps += 1
         if not result.valid or result.task is None:
-            reward = proposer_reward(False, config=self.config.rewards)
+            [reward] = self.referee.proposer_rewards([result], [None])
             info |= {"proposer_reward": reward, "next_role": None, "reward": reward}
             self._phase = None
             info = clean_info(info)
             self._record(prompt.prompt, response, info)
             return prompt.prompt, reward, True, False, info
-        self.buffers.add(result.task, step=self.steps)
-        self._task, self._phase = result.task, "solve"
+        step_lib.admit(self.buffers, [result], self.steps)  # the step's own stages (azr_env.step)
+        self._task, self._result, self._phase = result.task, result, "solve"
         self._solver_prompt = self.referee.solver_prompt(result.task)
         info |= {"next_role": "solve", "reward": 0.0}
         info = clean_info(info)
@@ -107,7 +115,9 @@ class AZRSelfPlayEnv(AZRBaseEnv):
     def _solve(self, response: str) -> tuple[str, float, bool, bool, dict]:
         assert self._task is not None
         [result] = self.referee.score([self._task], [response])
-        self._answers.append(result.correct)
+        # These answers are the learnability rollouts: p reads them as the step does (StepConfig.rollout_format_check)
+        rollout = result if result.format_ok else self.referee.score([self._task], [response], purpose="rollout")[0]
+        self._answers.append(rollout)
         done = len(self._answers) >= self.n_rollouts
         info: dict[str, Any] = {"task_type": self._task.task_type, "role": "solve", "format_ok": result.format_ok,
                                 "correct": result.correct, "parsed_answer": result.parsed_answer,
@@ -115,8 +125,9 @@ class AZRSelfPlayEnv(AZRBaseEnv):
                                 "rollout": len(self._answers), "reward": result.reward,
                                 "next_role": None if done else "solve"}  # fmt: skip
         if done:
-            p = solve_rate(self._answers)
-            info |= {"solve_rate": p, "proposer_reward": proposer_reward(True, p, config=self.config.rewards)}
+            [p] = step_lib.solve_rates([self._answers])
+            [reward] = self.referee.proposer_rewards([self._result], [p], [self._prompt.references])
+            info |= {"solve_rate": p, "proposer_reward": reward}
             self._phase = None
         info = clean_info(info)
         self._record(self._solver_prompt, response, info)

@@ -40,6 +40,11 @@ class GeneratorConfig:
     """Induction messages list what the operations do (an easier task) rather than a generic hint."""
     weights: dict[str, float] = field(default_factory=dict)
     """Optional relative weights per family (missing: 1)."""
+    error_risky_probability: float = 1.0
+    """Error-type tasks: chance that a program gets an operation that raises on some inputs."""
+    no_error_keep_probability: float = 0.4
+    """Error-type tasks: chance that a candidate whose gold is `NoError` is kept (the others are skipped), so
+    that a constant `NoError` answer is right on about a third of the tasks, not two thirds."""
 
     def __post_init__(self) -> None:
         unknown = set(self.operations) - set(FAMILIES)
@@ -51,6 +56,11 @@ class GeneratorConfig:
             raise ConfigError(
                 f"max_nesting={self.max_nesting} must be >= 0 and probabilities in [0, 1] "
                 f"(block {self.block_probability}, recursion {self.recursion_probability})"
+            )
+        if not 0 <= self.error_risky_probability <= 1 or not 0 < self.no_error_keep_probability <= 1:
+            raise ConfigError(
+                f"error_risky_probability={self.error_risky_probability} must be in [0, 1] and "
+                f"no_error_keep_probability={self.no_error_keep_probability} in (0, 1]"
             )
         if self.value_size < 1:
             raise ConfigError(f"value_size={self.value_size}; must be >= 1")

@@ -8,11 +8,13 @@ are always the same. The hash-seed check is skipped: generated programs never it
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import Any
 
 from azr_env.errors import ConfigError
 from azr_env.generators.programs import GeneratorConfig, ProgramGenerator
 from azr_env.tasks.base import Task
+from azr_env.tasks.error_type import NO_ERROR
 from azr_env.tasks.program_checks import check_program
 
 _CACHE: dict[tuple, list[Task]] = {}
@@ -25,7 +27,7 @@ def _response(answer: str) -> str:
 
 def _candidate(gen: ProgramGenerator, task_type: str, index: int, num_inputs: int) -> tuple[str, str, list[Task]]:
     """(task_type, proposal response, references) for candidate `index`."""
-    risky = task_type == "error_type" and gen.rng(index, "risky").random() < 0.7
+    risky = task_type == "error_type" and gen.rng(index, "risky").random() < gen.config.error_risky_probability
     program = gen.sample(index, risky=risky)
     if task_type == "induction":
         inputs = gen.inputs(program, index, num_inputs)
@@ -35,6 +37,16 @@ def _candidate(gen: ProgramGenerator, task_type: str, index: int, num_inputs: in
         return task_type, _response(f"{blocks}```message\nThe function {hint}.\n```"), [reference]
     [arguments] = gen.inputs(program, index, 1)
     return task_type, _response(f"```python\n{program.code}\n```\n```input\n{arguments}\n```"), []
+
+
+def _kept(gen: ProgramGenerator, result: Any, index: int) -> bool:
+    """A valid candidate that the class balance keeps: error-type `NoError` tasks only with
+    `no_error_keep_probability` (decided per index, so the same candidates are kept every time)."""
+    if not (result is not None and result.valid and result.task is not None):
+        return False
+    if result.task.task_type == "error_type" and result.task.output == NO_ERROR:
+        return gen.rng(index, "keep").random() < gen.config.no_error_keep_probability
+    return True
 
 
 def generate_tasks(
@@ -61,7 +73,7 @@ def generate_tasks(
         if task_type == "induction":  # the program comes from a reference, so check it here
             candidates = [c for c in candidates if check_program(c[2][0].program)[1] is None]
         for result, i in zip(referee.validate(candidates, hash_seed_check=False), chunk):
-            if result.valid and result.task is not None and len(tasks) < n:
+            if _kept(gen, result, i) and len(tasks) < n:
                 tasks.append(_with_source(result.task, f"generator:{seed}:{i}"))
         index = chunk.stop
     if len(tasks) < n:
@@ -85,7 +97,7 @@ def generated_tasks_at(
         found = {}
         for i, ok in zip(missing, checkable):
             result = next(results) if ok else None
-            valid = result is not None and result.valid and result.task is not None
+            valid = _kept(gen, result, i)
             found[i] = [_with_source(result.task, f"generator:{seed}:{i}")] if valid else []
         with _LOCK:
             for i, value in found.items():
@@ -108,7 +120,10 @@ def _with_source(task: Task, source: str) -> Task:
 def generated_pool(
     task_type: str, n: int, referee: Any, *, seed: int = 0, config: GeneratorConfig | None = None
 ) -> list[Task]:
-    """`generate_tasks`, memoised per process: envs in one process (a sync vector env) share one pool."""
+    """`generate_tasks`, memoised per process. Deprecated: nothing in azr-env uses it any more (the envs share
+    candidates through `generated_tasks_at`); call `generate_tasks` and keep the list."""
+    warnings.warn("azr_env.generators.generated_pool is deprecated and will be removed; call generate_tasks and keep "
+                  "the list", DeprecationWarning, stacklevel=2)
     key = ("pool", task_type, n, seed, repr(config), repr(referee.config.task))
     with _LOCK:
         if key in _CACHE:

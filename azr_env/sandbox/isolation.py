@@ -1,18 +1,20 @@
 """How a worker process is started: inside bubblewrap namespaces, or in the documented weaker fallback.
 
 See docs/executor.md for the threat model. In short, with bubblewrap every worker ("zygote") lives in its own
-pid, network, IPC, UTS and cgroup namespaces, sees the host file system read-only with the user's home hidden,
-writes only to a size-capped tmpfs, and has an empty environment. Each program's child additionally drops to an
-unprivileged uid (when the executor runs as root) and gets rlimits (CPU, address space, file size, no new
-processes). The fallback (no bubblewrap) keeps the fork-per-program design, rlimits and the uid drop, and adds a
-Python audit hook against network, subprocess and writes outside the working directory; it cannot stop a
-program that reaches the kernel through ctypes.
+pid, network, IPC, UTS and cgroup namespaces, sees only what the interpreter needs (`view_args`: libraries, its
+prefix, its site-packages, read-only), writes only to a size-capped tmpfs, has an empty environment, only the
+capabilities the uid drop needs, and a seccomp filter (`seccomp.py`, installed by `lockdown.py`). Each program's
+child additionally drops to an unprivileged uid (when the executor runs as root) and gets rlimits (CPU, address
+space, file size, no new processes). The fallback (no bubblewrap) keeps the fork-per-program design, rlimits
+and the uid drop, and adds a Python audit hook against network, subprocess and writes outside the working
+directory; it cannot stop a program that reaches the kernel through ctypes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -23,9 +25,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from azr_env.errors import ConfigError, SandboxUnavailableError
+from azr_env.sandbox.seccomp import build_filter, native_arch
 
 ISOLATION_MODES = ("auto", "bwrap", "fallback")
 ZYGOTE_SCRIPT = Path(__file__).with_name("zygote.py")
+LOCKDOWN_SCRIPT = Path(__file__).with_name("lockdown.py")
+# Where those two scripts appear inside the sandbox (bound alone: the checkout they come from stays invisible).
+SANDBOX_ZYGOTE, SANDBOX_LOCKDOWN = "/azr/zygote.py", "/azr/lockdown.py"
+# Shared libraries: bound read-only when directories, recreated when symlinks (merged /usr).
+LIBRARY_DIRS = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/usr/libx32", "/lib", "/lib64", "/lib32", "/libx32")
+ETC_FILES = ("/etc/ld.so.cache",)  # the dynamic loader's cache; nothing else from /etc
+# The only capabilities a worker keeps when the executor runs as root, by number (linux/capability.h): it drops
+# each child to another uid (SETUID, SETGID), kills it (KILL) and owns and empties its working directory
+# (CHOWN, DAC_OVERRIDE, FOWNER). A child loses them all at setuid.
+WORKER_CAPABILITIES = {"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_FOWNER": 3, "CAP_KILL": 5, "CAP_SETGID": 6,
+                       "CAP_SETUID": 7}
 # Modules imported once by each warm worker, so programs that use them pay nothing per run. Keep it lean:
 # fork cost grows with the worker's memory.
 DEFAULT_PRELOAD = ("collections", "itertools", "functools", "math", "re", "string", "heapq", "bisect",
@@ -56,7 +70,8 @@ def resolve_mode(requested: str) -> str:
     have_bwrap = bwrap_works()
     if requested == "bwrap" and not have_bwrap:
         raise SandboxUnavailableError(
-            "isolation='bwrap' needs bubblewrap (`apt-get install bubblewrap`) and unprivileged namespaces"
+            "isolation='bwrap' needs bubblewrap (`apt-get install bubblewrap`), unprivileged namespaces and "
+            f"seccomp; the sandbox could not start here: {_bwrap_problem or 'unknown reason'}"
         )
     if requested == "auto" and not have_bwrap:
         if not _warned_fallback:
@@ -73,22 +88,36 @@ def resolve_mode(requested: str) -> str:
 
 
 _bwrap_ok: bool | None = None
+_bwrap_problem = ""
 
 
 def bwrap_works() -> bool:
-    """True when bubblewrap exists and can create the namespaces we use (some containers forbid it)."""
-    global _bwrap_ok
+    """True when bubblewrap exists and our whole recipe runs under it: the namespaces (some containers forbid
+    them), the minimal view, and lockdown.py's capability and seccomp steps. Probed once per process."""
+    global _bwrap_ok, _bwrap_problem
     if _bwrap_ok is None:
-        exe = shutil.which("bwrap")
-        if exe is None:
-            _bwrap_ok = False
+        if shutil.which("bwrap") is None:
+            _bwrap_ok, _bwrap_problem = False, "bwrap is not installed"
         else:
-            probe = [exe, *_namespace_flags(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"]
+            python = interpreter()
+            probe = sandbox_argv({}, [python, "-s", "-S", "-B", "-c", "pass"], python, python_paths())
             try:
-                _bwrap_ok = subprocess.run(probe, capture_output=True, timeout=10).returncode == 0
-            except (OSError, subprocess.SubprocessError):
-                _bwrap_ok = False
+                done = subprocess.run(probe, capture_output=True, timeout=30)
+                _bwrap_ok = done.returncode == 0
+                _bwrap_problem = done.stderr.decode("utf-8", "replace").strip()[-500:]
+            except (OSError, subprocess.SubprocessError) as exc:
+                _bwrap_ok, _bwrap_problem = False, str(exc)
     return _bwrap_ok
+
+
+def sandbox_argv(env: dict[str, str], command: list[str], python: str, sys_path: list[str]) -> list[str]:
+    """The bubblewrap command line that runs `command` in the sandbox, after lockdown.py."""
+    is_root = os.geteuid() == 0
+    keep = ",".join(str(number) for number in WORKER_CAPABILITIES.values()) if is_root else ""
+    return [shutil.which("bwrap") or "bwrap", *_namespace_flags(), *view_args(python, sys_path),
+            "--clearenv", *[a for k, v in env.items() for a in ("--setenv", k, v)],
+            *_capability_args(is_root), "--chdir", "/tmp",
+            python, "-s", "-S", "-B", SANDBOX_LOCKDOWN, keep, seccomp_filter_hex(), "--", *command]
 
 
 def _namespace_flags() -> list[str]:
@@ -98,10 +127,29 @@ def _namespace_flags() -> list[str]:
 
 
 def python_paths() -> list[str]:
-    """Import path for the workers: this interpreter's stdlib and site-packages (read-only in the sandbox)."""
-    paths = [p for p in sys.path if p and os.path.isdir(p)]
-    stdlib = sysconfig.get_paths()["stdlib"]
-    return list(dict.fromkeys([*paths, stdlib]))
+    """Import path for the workers: the interpreter's standard library and its environment's site-packages.
+
+    Nothing else from `sys.path`: not the current directory, not a script's folder, not the checkout that an
+    editable install's .pth file adds, not user site-packages. Real paths, because they are bound as such.
+    """
+    base = os.path.realpath(sys.base_prefix)
+    site = _site_packages()
+    paths = []
+    for entry in [*sys.path, sysconfig.get_paths()["stdlib"]]:
+        real = os.path.realpath(entry) if entry else ""
+        if real and os.path.isdir(real) and (_under(real, base) or real in site):
+            paths.append(real)
+    return list(dict.fromkeys([*paths, *site]))
+
+
+def _site_packages() -> list[str]:
+    paths = sysconfig.get_paths()
+    return list(dict.fromkeys(os.path.realpath(paths[key]) for key in ("purelib", "platlib")
+                              if os.path.isdir(paths[key])))
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def interpreter() -> str:
@@ -119,14 +167,7 @@ def build_worker(mode: str, *, slot: int, hash_seed: int, config: dict) -> Worke
     if mode == "bwrap":
         workdir_root = "/tmp/azr"
         payload = json.dumps({**config, "uid": uid, "sys_path": sys_path, "workdir_root": workdir_root})
-        needed = [sys.base_prefix, sys.prefix, python, *sys_path, str(ZYGOTE_SCRIPT)]
-        argv = [shutil.which("bwrap") or "bwrap", *_namespace_flags(), "--ro-bind", "/", "/",
-                *_hide_home_binds(needed),
-                "--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp", *_rebind_inside("/tmp", needed),
-                "--dev", "/dev", "--proc", "/proc",
-                "--clearenv", *[a for k, v in env.items() for a in ("--setenv", k, v)],
-                *(_capabilities() if is_root else []),
-                "--chdir", "/tmp", python, "-s", "-S", "-B", str(ZYGOTE_SCRIPT), payload]
+        argv = sandbox_argv(env, [python, "-s", "-S", "-B", SANDBOX_ZYGOTE, payload], python, sys_path)
         return WorkerSpec(argv=argv, env={}, mode=mode)
     workdir_root = tempfile.mkdtemp(prefix="azr-exec-")
     if uid is not None:
@@ -137,45 +178,74 @@ def build_worker(mode: str, *, slot: int, hash_seed: int, config: dict) -> Worke
                       cleanup_dir=workdir_root)
 
 
-def _capabilities() -> list[str]:
-    # bwrap drops every capability of root inside the sandbox; the zygote needs these few to drop the child to
-    # another uid, kill it, and clean up its working directory. The child loses them all at setuid.
-    caps = ["CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"]
-    return [a for cap in caps for a in ("--cap-add", cap)]
+def view_args(python: str, sys_path: list[str]) -> list[str]:
+    """bubblewrap arguments for the file system a worker sees: only what the interpreter needs.
 
-
-def _hide_home_binds(needed: list[str]) -> list[str]:
-    """Hide the user's home (and /root) behind an empty tmpfs, re-exposing read-only only what Python needs.
-
-    This keeps secrets (ssh keys, tokens) out of reach, and makes an interpreter installed under /root (mode 700)
-    readable after the child's uid drop, because bwrap creates the re-bound mount points world-traversable.
+    The root is an empty tmpfs holding: the shared libraries and the loader's cache, the interpreter (its binary,
+    library folder and standard library: the parts of its prefix it uses) and the environment's site-packages
+    (read-only, at their real paths), the two scripts that run inside (read-only under /azr, a folder only the
+    worker can read, never the checkout they live in), a fresh /dev and /proc, and a private, size-capped /tmp.
+    Everything else on the host (home folders, the host's /tmp, the checkout and its run folders, /etc, /run
+    and its sockets) does not exist in there.
     """
-    homes = {str(Path.home()), "/root"}
     args: list[str] = []
-    for home in sorted(h for h in homes if os.path.isdir(h) and h != "/"):
-        args += ["--tmpfs", home, *_rebind_inside(home, needed)]
-    return args
-
-
-def _rebind_inside(root: str, needed: list[str]) -> list[str]:
-    """Read-only binds of the `needed` paths under `root` (just hidden by a tmpfs): a Python or this package
-    installed under the home folder or /tmp must stay visible inside the sandbox."""
-    args: list[str] = []
-    inside = sorted({p for p in map(os.path.realpath, needed) if p.startswith(root.rstrip("/") + "/")})
+    libdir = sysconfig.get_config_var("LIBDIR")  # libpython, when the interpreter links it dynamically
+    binds = [python, *sys_path, *([os.path.realpath(libdir)] if libdir else [])]
+    symlinks: list[str] = []
+    for path in LIBRARY_DIRS:
+        if os.path.islink(path):
+            symlinks += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            binds.append(path)
+    created = {"/"}
+    for path in ETC_FILES:
+        if os.path.exists(path):
+            args += [*_traversable_parents(path, created), "--ro-bind", path, path]
+    args += ["--size", str(SANDBOX_TMP_BYTES), "--tmpfs", "/tmp"]
+    created.add("/tmp")
     kept: list[str] = []
-    for path in inside:  # bind the shortest covering paths only
-        if not any(path.startswith(k.rstrip("/") + "/") for k in kept) and os.path.exists(path):
+    for path in sorted(set(binds)):  # the shortest covering paths only; those under /tmp go over the tmpfs
+        if os.path.exists(path) and not any(_under(path, k) for k in kept):
             kept.append(path)
-    created: set[str] = set()
-    for path in kept:
-        top = path if os.path.isdir(path) else os.path.dirname(path)
-        parent = os.path.dirname(top)
-        chain = []
-        while parent != root and parent not in created and len(parent) > len(root):
-            chain.append(parent)
-            parent = os.path.dirname(parent)
-        for directory in reversed(chain):  # world-traversable mount points on the way down
-            args += ["--perms", "0755", "--dir", directory]
-            created.add(directory)
-        args += ["--ro-bind", top, top]
-    return args
+            args += [*_traversable_parents(path, created), "--ro-bind", path, path]
+    for source, target in ((ZYGOTE_SCRIPT, SANDBOX_ZYGOTE), (LOCKDOWN_SCRIPT, SANDBOX_LOCKDOWN)):
+        args += ["--ro-bind", str(source), target]
+    return [*args, *symlinks, "--dev", "/dev", "--proc", "/proc"]  # symlinks last: their folders exist by then
+
+
+def _traversable_parents(path: str, created: set[str]) -> list[str]:
+    """Create the folders above a bind mount world-traversable (bubblewrap would make them 0700, which locks the
+    children, once dropped to another uid, out of an interpreter installed under, say, /root)."""
+    missing = []
+    parent = os.path.dirname(path)
+    while parent not in created:
+        missing.append(parent)
+        created.add(parent)
+        parent = os.path.dirname(parent)
+    return [a for directory in reversed(missing) for a in ("--perms", "0755", "--dir", directory)]
+
+
+def _capability_args(is_root: bool) -> list[str]:
+    """Every capability goes, but for those the worker needs as root (plus CAP_SETPCAP, which lockdown.py uses
+    to empty the bounding set and then gives up)."""
+    if not is_root:
+        return ["--cap-drop", "ALL"]
+    caps = ["CAP_SETPCAP", *WORKER_CAPABILITIES]
+    return ["--cap-drop", "ALL", *[a for cap in caps for a in ("--cap-add", cap)]]
+
+
+_warned_no_filter = False
+
+
+def seccomp_filter_hex() -> str:
+    """The seccomp filter for this machine, hex-encoded for lockdown.py's command line; empty (with one warning)
+    on an architecture `seccomp.py` has no syscall table for."""
+    global _warned_no_filter
+    arch = native_arch()
+    if arch is None:
+        if not _warned_no_filter:
+            warnings.warn(f"azr_env.executor: no seccomp filter for {platform.machine()!r}; the sandbox runs "
+                          "without one (see docs/executor.md)", RuntimeWarning, stacklevel=3)
+            _warned_no_filter = True
+        return ""
+    return build_filter(arch).hex()

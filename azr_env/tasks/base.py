@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from azr_env.errors import ConfigError, DataError
 from azr_env.tasks.program_checks import BANNED_MODULES
@@ -56,7 +56,12 @@ class Task:
 
     @classmethod
     def from_dict(cls, row: dict[str, Any], task_type: str | None = None) -> Task:
-        """Build from `{program, input, output}` or `{program, inputs, outputs, message}` rows."""
+        """Build from `{program, input, output}` or `{program, inputs, outputs, message}` rows, or from a row of
+        the reference's released seed files (`snippet`, ...; see `azr_env.seeds`)."""
+        if isinstance(row, dict) and "snippet" in row and "program" not in row:
+            from azr_env.seeds import task_from_seed_row
+
+            return task_from_seed_row(row, row.get("task_type") or task_type)
         try:
             kind = row.get("task_type") or task_type
             inputs = row["inputs"] if "inputs" in row else [row["input"]]
@@ -117,9 +122,75 @@ class ParsedAnswer:
     format_ok: bool
     answer: str | None
     reason: str = ""
+    detail: str = ""
+
+
+def fence(kind: str, body: str) -> str:
+    """A fenced block as responses carry them: ```kind, the body, ```."""
+    return f"```{kind}\n{body}\n```"
+
+
+@runtime_checkable
+class TaskType(Protocol):
+    """What a task type knows, all of it: the registry returns these (`azr_env.tasks.registry`).
+
+    A new type is one module with a class satisfying this protocol plus one `register_task_type` line; it then
+    gets its gym ids (`AZR-<Name>-v0`, `AZR-Propose-<Name>-v0`), the scripted agents' gold and proposal
+    responses (`gold_answer`, `proposal_answer`) and training under `azr selfplay` (`task_types`).
+    """
+
+    name: str
+    """Registry name, also the buffer and metric name."""
+    reference_types: tuple[str, ...]
+    """Buffers the proposer's reference tasks are drawn from."""
+
+    def num_references(self, config: TaskConfig) -> int:
+        """K, references shown in one proposer prompt."""
+        ...
+
+    def proposer_prompt(self, references: Sequence[Task], config: TaskConfig) -> str:
+        """The proposer's user prompt (before the R1 / chat wrapping)."""
+        ...
+
+    def propose(self, response: str, references: Sequence[Task], config: TaskConfig) -> Task | Rejection | Pending:
+        """A proposal response -> the validated task, why it is not one, or the executor work still needed."""
+        ...
+
+    def recheck_jobs(self, task: Task, config: TaskConfig) -> list[Job]:
+        """Jobs re-run under another PYTHONHASHSEED (SPEC §3.4)."""
+        ...
+
+    def recheck_matches(self, task: Task, results: list, config: TaskConfig) -> bool:
+        """Whether those jobs reproduced the task."""
+        ...
+
+    def solver_prompt(self, task: Task, config: TaskConfig) -> str:
+        """The solver's user prompt for `task`."""
+        ...
+
+    def parse_answer(self, response: str, config: TaskConfig) -> ParsedAnswer:
+        """A solver response -> its answer text (pure, no execution)."""
+        ...
+
+    def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:
+        """Whether `answer` solves `task`, or the executor work still needed."""
+        ...
+
+    def zero_task(self) -> Task:
+        """The task an empty buffer of this type starts from (SPEC §5)."""
+        ...
+
+    def gold_answer(self, task: Task) -> str:
+        """What goes inside `<answer>` to solve `task` (scripted agents, pretraining transcripts)."""
+        ...
+
+    def proposal_answer(self, task: Task) -> str:
+        """What goes inside `<answer>` to propose `task` again."""
+        ...
 
 
 LONG_OUTPUT_POLICIES = ("reject", "truncate")
+ANSWER_MODES = ("data", "expression")
 PROMPT_FORMATS = ("r1", "raw")
 
 
@@ -129,6 +200,12 @@ class TaskConfig:
 
     banned_modules: tuple[str, ...] = BANNED_MODULES
     """Modules/attributes a proposed program may not use (SPEC §3.2), checked in imports and attribute use."""
+    prompt_banned_keywords: tuple[str, ...] = ()
+    """The banned words proposer prompts list (`$banned_keywords`); empty: `banned_modules`. The reference's
+    `banned_words` names datetime twice; the `paper` preset lists them so for byte-identical prompts."""
+    banned_error_keywords: tuple[str, ...] = ()
+    """Error-handling keywords the error-type proposer prompt forbids (`banned_error_keywords_line`; reference
+    config default empty, its run scripts ('raise',))."""
     forbid_input: bool = True
     """Reject programs containing `input(` (reference rule)."""
     long_output: str = "reject"
@@ -142,15 +219,44 @@ class TaskConfig:
     num_references: int = 6
     """K, reference tasks shown to the deduction/abduction proposer (reference: 6)."""
     max_prompt_chars: int = 5600
-    """Proposer prompts longer than this are re-drawn with other references (reference: 5600)."""
+    """Without a tokenizer: proposer prompts over this many characters are re-drawn with other references. The
+    reference caps tokens, not characters (see max_prompt_tokens): a character cap is far stricter on code."""
+    max_prompt_tokens: int = 5600
+    """With the policy's tokenizer (Referee(tokenizer=...), envs' tokenizer=, the trainers): proposer prompts over
+    this many tokens are re-drawn with other references (reference: 5600 tokens, `content_max_length`)."""
     induction_num_inputs: int = 10
     """Inputs an induction proposal must give; the last ones written are kept (reference: 10)."""
     prompt_format: str = "r1"
     """"r1": wrap prompts in the R1 preamble (reference); "raw": the bare user prompt (for chat templates)."""
     template_dir: str | None = None
-    """Folder whose `<name>.txt` files override the packaged prompt templates (None: packaged ones only)."""
+    """Folder whose `<name>.txt` files override the packaged prompt templates, or the path of a user's copy of the
+    reference's prompts.py, read as data (`--prompts-from`: the reference's prompts byte for byte); None: packaged."""
     timeout_s: float | None = None
     """Per-execution time limit passed to the executor (None: the executor's own, reference 10 s)."""
+    answer_mode: str = "data"
+    """How a solver answer is checked (SPEC §2, "answer modes"). Reference: answers are code evaluated with the
+    program loaded (`eval(gold) == eval(answer)`, `gold == f(answer)`). Ours: "data" (default) admits literals
+    and a few data constructors, since the reference rewards `repr(f(x))` in deduction and builtins-rewriting
+    "inputs" in abduction; "expression" (`paper` preset, CRUXEval) admits any expression, evaluated in the
+    sandbox (deduction without the program, abduction as exactly one call of `f`), minus dunders, imports,
+    exec/eval/compile, get/set/delattr, globals/vars/locals and builtins."""
+    max_response_chars: int = 1 << 18
+    """Cap on a whole response, checked before any parsing: over it a solver response scores −1 and a
+    proposal is invalid (`response_too_long`). Reference: none (its generation length bounds responses)."""
+    max_answer_chars: int = 1 << 14
+    """Cap on an extracted answer value or argument list, checked before parsing it: over it the answer is
+    wrong, −0.5 (`answer_too_long`), or the proposal's input invalid. Reference: none."""
+    max_program_chars: int = 1 << 15
+    """Cap on an extracted program (a proposal, an induction answer), checked before parsing it
+    (`answer_too_long`). Reference: none."""
+    predefined_names: bool = True
+    """Programs run with `deque`, `Counter`, `defaultdict`, `OrderedDict`, `inf`, `nan` predefined (ours, so
+    such programs are valid without an import); False (reference, `paper` preset): only what they import."""
+    induction_empty_message: bool = False
+    """Accept an induction proposal whose message is empty (reference, `paper` preset); ours rejects it
+    (`no_message`): a task without a hint is learnable only from its pairs."""
+    induction_gold_imports: bool = True
+    """Prepend the gold program's imports to the induction solver's program (reference behaviour)."""
 
     def __post_init__(self) -> None:
         if self.long_output not in LONG_OUTPUT_POLICIES:
@@ -166,6 +272,11 @@ class TaskConfig:
             )
         if self.timeout_s is not None and self.timeout_s <= 0:
             raise ConfigError(f"timeout_s={self.timeout_s}; must be positive or None")
+        if self.answer_mode not in ANSWER_MODES:
+            raise ConfigError(f"answer_mode={self.answer_mode!r}; choose one of {ANSWER_MODES}")
+        for cap in ("max_response_chars", "max_answer_chars", "max_program_chars"):
+            if not isinstance(getattr(self, cap), int) or getattr(self, cap) < 1:
+                raise ConfigError(f"{cap}={getattr(self, cap)!r}; must be an int >= 1")
 
 
 def run_status_rejection(result: Any) -> Rejection | None:
@@ -197,6 +308,6 @@ def compact(items: Sequence[str], limit: int = 60) -> str:
 
 
 __all__ = [
-    "Job", "ParsedAnswer", "Pending", "Rejection", "Task", "TaskConfig", "Verdict", "apply_long_output",
-    "field", "run_status_rejection",
+    "Job", "ParsedAnswer", "Pending", "Rejection", "Task", "TaskConfig", "TaskType", "Verdict", "apply_long_output",
+    "fence", "field", "run_status_rejection",
 ]  # fmt: skip

@@ -1,15 +1,20 @@
 """Deduction (`code_o`): given a program and an input, predict the output (SPEC §2).
 
-Correct iff the answer states the gold value: literals compare in this process with `==` (no executor call);
-other data expressions (`deque([1])`, `float('inf')`) are evaluated in the sandbox with only the program's
-imports in scope (never `f`, so the answer cannot just call it) and their repr is compared here.
+Correct iff the answer states the gold value. Small literals compare in this process with `==` (no executor
+call); anything else (an expression such as `deque([1])` or `float('inf')`, a large or unusual literal, a
+gold whose repr does not round-trip) is evaluated in the sandbox with only the program's imports in scope
+(never `f`, so the answer cannot just call it) and compared there; only True/False comes back.
+`answer_mode` decides which expressions are answers at all (`azr_env.tasks.values`).
 """
 
 from __future__ import annotations
 
+from azr_env.tasks.answer_checks import answer_precheck, explain, program_prelude, sandbox_verdicts, with_comparer
 from azr_env.tasks.base import Job, Pending, Task, TaskConfig, Verdict
 from azr_env.tasks.program_task import ProgramTaskType, import_lines
-from azr_env.tasks.values import DATA_PRELUDE, parse_literal, same_value, value_problem
+from azr_env.tasks.values import DATA_PRELUDE, compare_literals, sandbox_same, value_problem
+
+WRONG = "the stated value differs from the output"
 
 
 class DeductionTask(ProgramTaskType):
@@ -20,20 +25,22 @@ class DeductionTask(ProgramTaskType):
     answer_block = "output"
 
     def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:
-        if same_value(task.output, answer):
-            return Verdict(True, "correct")
-        if parse_literal(answer)[0]:
-            return Verdict(False, "wrong", "the stated value differs from the output")
-        problem = value_problem(answer)
+        early = answer_precheck(answer, config)
+        if early:
+            return early
+        decided = compare_literals(task.output, answer)
+        if decided is not None:
+            return Verdict(True, "correct") if decided else Verdict(False, "wrong", WRONG)
+        problem = value_problem(answer, config.answer_mode)
         if problem:
-            return Verdict(False, "not_a_value", problem)
-        job = Job(DATA_PRELUDE + import_lines(task.program), answer)
-        return Pending([job], lambda results: _finish(task, results[0]))
+            return Verdict(False, "not_a_value", explain(answer, problem, self.answer_block))
+        prelude = DATA_PRELUDE if config.answer_mode == "data" else program_prelude(config)
+        job = Job(with_comparer(prelude + import_lines(task.program)), sandbox_same(task.output, answer.strip()))
+        return Pending([job], lambda results: _finish(results[0]))
 
 
-def _finish(task: Task, result) -> Verdict:
-    if not result.ok:
-        return Verdict(False, "answer_error", f"evaluating the answer failed: {result.error or result.status}")
-    if same_value(task.output, result.value_repr or ""):
-        return Verdict(True, "correct")
-    return Verdict(False, "wrong", "the stated value differs from the output")
+def _finish(result) -> Verdict:
+    flags = sandbox_verdicts(result, 1, "evaluating the answer")
+    if isinstance(flags, Verdict):
+        return flags
+    return Verdict(True, "correct") if flags[0] else Verdict(False, "wrong", WRONG)

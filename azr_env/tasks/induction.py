@@ -13,6 +13,16 @@ import ast
 import re
 from collections.abc import Sequence
 
+from azr_env.tasks.abduction import output_cut
+from azr_env.tasks.answer_checks import (
+    ANSWER_TOO_LONG,
+    program_prelude,
+    proposal_precheck,
+    sandbox_verdicts,
+    solver_precheck,
+    text_too_long,
+    with_comparer,
+)
 from azr_env.tasks.base import (
     Job,
     ParsedAnswer,
@@ -22,13 +32,15 @@ from azr_env.tasks.base import (
     TaskConfig,
     Verdict,
     apply_long_output,
+    fence,
     run_status_rejection,
 )
-from azr_env.tasks.parsing import answer_section, fenced_blocks, is_well_formatted, last_block
-from azr_env.tasks.program_task import ZERO_PROGRAM, call_expression
-from azr_env.tasks.templates import render
-from azr_env.tasks.values import DATA_PRELUDE, argument_list_problem, parse_literal, same_value, truncate_repr
+from azr_env.tasks.parsing import answer_section, code_blocks, fenced_blocks, message_text
+from azr_env.tasks.program_task import ZERO_PROGRAM, call_expression, import_lines
+from azr_env.tasks.templates import pair_sections, render
+from azr_env.tasks.values import argument_list_problem, sandbox_same
 
+MAX_REPRS_CHARS = 1 << 20  # reprs of all inputs of one induction task, as the executor returns them
 ZERO_MESSAGE = "Write a function that returns whatever you input"
 ZERO_INPUTS = ("'Hello world'", "1", "[1, 2, 3]", "{'a': 1}", "(2, 'b')", "True")
 _CODE_IN_MESSAGE = re.compile(r"\bdef\s+\w+\s*\(|\blambda\b[^:\n]*:|```")
@@ -54,11 +66,24 @@ def reprs_expression(inputs: Sequence[str]) -> str:
 
 
 def _read_reprs(result, count: int) -> list[str] | None:
-    """The list of reprs a `reprs_expression` job returned, or None if it cannot be read back in full."""
-    ok, value = parse_literal(result.value_repr or "")
-    if result.truncated or not ok or not isinstance(value, list) or len(value) != count:
+    """The list of reprs a `reprs_expression` job returned, or None if it cannot be read back in full.
+
+    The text is the executor's own repr of a list of `count` strings (at most its value cap): it is parsed
+    only after checking that the tree is exactly that shape, so the cost stays linear in its length.
+    """
+    text = result.value_repr or ""
+    if result.truncated or len(text) > MAX_REPRS_CHARS:
         return None
-    return [str(v) for v in value]
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    items = tree.body.elts if isinstance(tree.body, ast.List) else None
+    if items is None or len(items) != count:
+        return None
+    if not all(isinstance(item, ast.Constant) and isinstance(item.value, str) for item in items):
+        return None
+    return [item.value for item in items]
 
 
 class InductionTask:
@@ -77,29 +102,40 @@ class InductionTask:
         if not references:
             return Rejection("no_reference", "induction proposals need the program they were shown")
         program = references[0].program
-        if not is_well_formatted(response):
-            return Rejection("bad_format", "response does not match <think>...</think><answer>...</answer>")
+        early = proposal_precheck(response, config)
+        if early:
+            return early
         answer = answer_section(response) or ""
         wanted = config.induction_num_inputs
         inputs = [x.strip() for x in fenced_blocks(answer, "input")][-wanted:]
         if len(inputs) < wanted:
             return Rejection("too_few_inputs", f"{len(inputs)} ```input blocks; exactly {wanted} needed")
-        message = last_block(answer, "message")
-        if message is None or not message.strip():
-            return Rejection("no_message", "no ```message block inside <answer>")
+        for index, arguments in enumerate(inputs):
+            too_long = text_too_long(arguments, config.max_answer_chars, f"input {index + 1}")
+            if too_long:
+                return Rejection(ANSWER_TOO_LONG, too_long)
+        message = message_text(answer)
+        if message is None:
+            return Rejection("no_message", "no ```message block, <message> or # Message: inside <answer>")
+        if not message and not config.induction_empty_message:
+            return Rejection("no_message", "the message is empty (allowed with induction_empty_message=True)")
+        too_long = text_too_long(message, config.max_answer_chars, "the message")
+        if too_long:
+            return Rejection(ANSWER_TOO_LONG, too_long)
         if _CODE_IN_MESSAGE.search(message):
             return Rejection("message_has_code", "the message must be a hint, not code")
         for index, arguments in enumerate(inputs):
             problem = argument_list_problem(arguments)
             if problem:
                 return Rejection("bad_input", f"input {index + 1} {arguments[:80]!r}: {problem}")
-        job = Job(DATA_PRELUDE + program, reprs_expression(inputs), check_determinism=True)
+        job = Job(program_prelude(config) + program, reprs_expression(inputs), check_determinism=True)
         return Pending([job], lambda results: self._finish_all(program, inputs, message.strip(), results[0], config))
 
     def _finish_all(self, program, inputs, message, result, config: TaskConfig) -> Task | Rejection | Pending:
         """All inputs ran in one process. On an error, re-run them one by one to name the failing input."""
         if result.status == "error":
-            jobs = [Job(DATA_PRELUDE + program, call_expression(x), check_determinism=True) for x in inputs]
+            prelude = program_prelude(config)
+            jobs = [Job(prelude + program, call_expression(x), check_determinism=True) for x in inputs]
             return Pending(jobs, lambda results: self._finish(program, inputs, message, results, config))
         failed = run_status_rejection(result)
         if failed:
@@ -132,7 +168,7 @@ class InductionTask:
         return Task(self.name, program, tuple(inputs), tuple(outputs), message=message, source="proposal")
 
     def recheck_jobs(self, task: Task, config: TaskConfig) -> list[Job]:
-        return [Job(DATA_PRELUDE + task.program, reprs_expression(task.inputs))]
+        return [Job(program_prelude(config) + task.program, reprs_expression(task.inputs))]
 
     def recheck_matches(self, task: Task, results: list, config: TaskConfig) -> bool:
         reprs = _read_reprs(results[0], len(task.inputs)) if results[0].ok else None
@@ -142,41 +178,56 @@ class InductionTask:
 
     def solver_prompt(self, task: Task, config: TaskConfig) -> str:
         shown = task.num_shown
-        pairs = "\n".join(
-            render("pair", config.template_dir, input=i, output=o)
-            for i, o in zip(task.inputs[:shown], task.outputs[:shown])
-        )
+        pairs = pair_sections(list(zip(task.inputs[:shown], task.outputs[:shown])), config.template_dir)
         return render("solve_induction", config.template_dir, message=task.message, pairs=pairs)
 
     def parse_answer(self, response: str, config: TaskConfig) -> ParsedAnswer:
-        if not is_well_formatted(response):
-            return ParsedAnswer(False, None, "bad_format")
-        code = last_block(answer_section(response) or "", "python")
-        return ParsedAnswer(True, code, "") if code and code.strip() else ParsedAnswer(True, None, "no_answer")
+        """The last fenced block of any tag is the program (reference); none is no answer (−1)."""
+        early = solver_precheck(response, config)
+        if early:
+            return early
+        blocks = code_blocks(answer_section(response) or "")
+        if not blocks:
+            return ParsedAnswer(True, None, "no_answer", "no fenced code block inside <answer>")
+        code = blocks[-1]
+        if not code.strip():
+            return ParsedAnswer(True, None, "no_answer", "the last fenced block inside <answer> is empty")
+        return ParsedAnswer(True, code[: config.max_program_chars + 1], "")
 
     def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:
+        too_long = text_too_long(answer, config.max_program_chars, "the program")
+        if too_long:
+            return Verdict(False, ANSWER_TOO_LONG, too_long)
         program, why = solver_program(answer)
         if program is None:
             return Verdict(False, "bad_program", why)
-        expression = reprs_expression(task.inputs[task.num_shown :])
-        return Pending([Job(DATA_PRELUDE + program, expression)], lambda results: _finish(task, results[0], config))
+        if config.induction_gold_imports:  # the reference prepends the gold program's imports
+            program = import_lines(task.program) + "\n" + program
+        hidden = zip(task.inputs[task.num_shown :], task.outputs[task.num_shown :])
+        cut = output_cut(config)
+        expression = "[" + ", ".join(sandbox_same(gold, call_expression(x), cut) for x, gold in hidden) + "]"
+        job = Job(with_comparer(program_prelude(config) + program), expression)
+        return Pending([job], lambda results: _finish(task, results[0]))
 
     def zero_task(self) -> Task:
         return Task(self.name, ZERO_PROGRAM, ZERO_INPUTS, ZERO_INPUTS, message=ZERO_MESSAGE, source="zero")
 
+    # ---- scripted responses (TaskType) ---------------------------------------------------------------------
+    def gold_answer(self, task: Task) -> str:
+        """The solving answer: the gold program."""
+        return fence("python", task.program)
 
-def _finish(task: Task, result, config: TaskConfig) -> Verdict:
-    if not result.ok:
-        return Verdict(False, "answer_error", f"the program failed: {result.error or result.status}")
-    golds = task.outputs[task.num_shown :]
-    produced = _read_reprs(result, len(golds))
-    if produced is None:
-        return Verdict(False, "wrong", "the program's outputs could not be read back")
-    for index, (gold, got) in enumerate(zip(golds, produced)):
-        if config.long_output == "truncate" and len(got) > config.max_output_chars:
-            matched = truncate_repr(got, config.max_output_chars) == gold
-        else:
-            matched = same_value(gold, got)
+    def proposal_answer(self, task: Task) -> str:
+        """A proposal of `task` again: its inputs and message."""
+        return "\n".join(fence("input", x) for x in task.inputs) + "\n" + fence("message", task.message)
+
+
+def _finish(task: Task, result) -> Verdict:
+    count = len(task.inputs) - task.num_shown
+    flags = sandbox_verdicts(result, count, "the program")
+    if isinstance(flags, Verdict):
+        return flags
+    for index, matched in enumerate(flags):
         if not matched:
             return Verdict(False, "wrong", f"hidden case {index + 1} differs")
     return Verdict(True, "correct")

@@ -89,8 +89,16 @@ def _rename_first_def(code: str, tree: ast.Module, func: ast.FunctionDef) -> str
         if isinstance(node, ast.Name) and node.id == old and node.lineno == node.end_lineno:
             edits.append((node.lineno - 1, node.col_offset, node.end_col_offset or node.col_offset))
     encoded = [line.encode() for line in lines]
-    for line_no, begin, end in sorted(set(edits), reverse=True):
-        encoded[line_no] = encoded[line_no][:begin] + b"f" + encoded[line_no][end:]
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for line_no, begin, end in sorted(set(edits)):
+        by_line.setdefault(line_no, []).append((begin, end))
+    for line_no, spans in by_line.items():  # one pass per line: linear in the text, however many references
+        line, pieces, pos = encoded[line_no], [], 0
+        for begin, end in spans:
+            pieces += [line[pos:begin], b"f"]
+            pos = end
+        pieces.append(line[pos:])
+        encoded[line_no] = b"".join(pieces)
     renamed = b"".join(encoded).decode()
     try:  # positions can be off with exotic line breaks (a lone "\r"): fall back to re-printing the tree
         new_tree = ast.parse(renamed)

@@ -9,6 +9,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
+from azr_env.tasks.answer_checks import (
+    ANSWER_TOO_LONG,
+    program_prelude,
+    proposal_precheck,
+    solver_precheck,
+    text_too_long,
+)
 from azr_env.tasks.base import (
     Job,
     ParsedAnswer,
@@ -18,12 +25,13 @@ from azr_env.tasks.base import (
     TaskConfig,
     Verdict,
     apply_long_output,
+    fence,
     run_status_rejection,
 )
-from azr_env.tasks.parsing import answer_section, answer_value, first_block, is_well_formatted
+from azr_env.tasks.parsing import answer_section, answer_value, code_blocks, first_block
 from azr_env.tasks.program_checks import check_program
-from azr_env.tasks.templates import render
-from azr_env.tasks.values import DATA_PRELUDE, argument_list_problem
+from azr_env.tasks.templates import banned_keyword_fields, reference_sections, render
+from azr_env.tasks.values import argument_list_problem
 
 ZERO_PROGRAM = "def f(a):\n    return a"
 ZERO_INPUT = "'Hello world'"
@@ -49,19 +57,30 @@ def import_lines(program: str) -> str:
 
 
 def parse_program_proposal(response: str, config: TaskConfig) -> tuple[str, str] | Rejection:
-    """Response -> (program renamed to `f`, input text), or the first rule it breaks (pure, no execution)."""
-    if not is_well_formatted(response):
-        return Rejection("bad_format", "response does not match <think>...</think><answer>...</answer>")
+    """Response -> (program renamed to `f`, input text), or the first rule it breaks (pure, no execution).
+
+    The program is the first fenced block of any tag (reference); the input the first ```input block.
+    """
+    early = proposal_precheck(response, config)
+    if early:
+        return early
     answer = answer_section(response) or ""
-    code = first_block(answer, "python")
-    if code is None:
-        return Rejection("no_program", "no ```python block inside <answer>")
+    programs = code_blocks(answer)
+    if not programs:
+        return Rejection("no_program", "no fenced code block inside <answer>")
+    code = programs[0]
+    too_long = text_too_long(code, config.max_program_chars, "the program")
+    if too_long:
+        return Rejection(ANSWER_TOO_LONG, too_long)
     program, problem = check_program(code, banned=config.banned_modules, forbid_input=config.forbid_input)
     if problem:
         return Rejection(problem.reason, problem.detail)
     arguments = first_block(answer, "input")
     if arguments is None:
         return Rejection("no_input", "no ```input block inside <answer>")
+    too_long = text_too_long(arguments, config.max_answer_chars, "the input")
+    if too_long:
+        return Rejection(ANSWER_TOO_LONG, too_long)
     problem_text = argument_list_problem(arguments)
     if problem_text:
         return Rejection("bad_input", f"input {arguments[:80]!r}: {problem_text}")
@@ -80,13 +99,15 @@ class ProgramTaskType:
     def num_references(self, config: TaskConfig) -> int:
         return config.num_references
 
+    output_block = "output"  # the reference sections' block name for the gold output ("error" for error type)
+
     def proposer_prompt(self, references: Sequence[Task], config: TaskConfig) -> str:
-        refs = "\n".join(
-            render("reference", config.template_dir, program=t.program, input=t.input, output=t.output)
-            for t in references
-        )
-        rules = render("program_rules", config.template_dir)
-        return render(self.propose_template, config.template_dir, references=refs or "(none yet)", rules=rules)
+        source = config.template_dir
+        refs = reference_sections(references, source, output_block=self.output_block)
+        rules = render("program_rules", source)
+        banned = config.prompt_banned_keywords or config.banned_modules
+        fields = banned_keyword_fields(banned, config.banned_error_keywords, source)
+        return render(self.propose_template, source, references=refs, rules=rules, **fields)
 
     def propose(self, response: str, references: Sequence[Task], config: TaskConfig) -> Task | Rejection | Pending:
         """Validate a proposal: a Task, a Rejection, or the executor work that decides (SPEC §3)."""
@@ -94,7 +115,7 @@ class ProgramTaskType:
         if isinstance(parsed, Rejection):
             return parsed
         program, arguments = parsed
-        job = Job(DATA_PRELUDE + program, call_expression(arguments), check_determinism=True)
+        job = Job(program_prelude(config) + program, call_expression(arguments), check_determinism=True)
         return Pending([job], lambda results: self.finish_proposal(program, arguments, results[0], config))
 
     def finish_proposal(self, program: str, arguments: str, result, config: TaskConfig) -> Task | Rejection:
@@ -110,7 +131,7 @@ class ProgramTaskType:
 
     def recheck_jobs(self, task: Task, config: TaskConfig) -> list[Job]:
         """Jobs whose results must reproduce the task's outputs (run under another hash seed, SPEC §3.4)."""
-        return [Job(DATA_PRELUDE + task.program, call_expression(x)) for x in task.inputs]
+        return [Job(program_prelude(config) + task.program, call_expression(x)) for x in task.inputs]
 
     def recheck_matches(self, task: Task, results: list, config: TaskConfig) -> bool:
         for gold, result in zip(task.outputs, results):
@@ -129,13 +150,26 @@ class ProgramTaskType:
     answer_block = "output"
 
     def parse_answer(self, response: str, config: TaskConfig) -> ParsedAnswer:
-        if not is_well_formatted(response):
-            return ParsedAnswer(False, None, "bad_format")
+        """Cap and format first; then the answer text, possibly empty (an empty answer is wrong, not
+        unparsable: `check` decides). A value over `max_answer_chars` is cut to the cap plus one character
+        here, so that `check` sees it is too long without anything downstream holding the whole text."""
+        early = solver_precheck(response, config)
+        if early:
+            return early
         text = answer_value(answer_section(response) or "", self.answer_block, fallbacks=config.answer_fallbacks)
-        return ParsedAnswer(True, text, "") if text else ParsedAnswer(True, None, "no_answer")
+        return ParsedAnswer(True, text[: config.max_answer_chars + 1], "")
 
     def check(self, task: Task, answer: str, config: TaskConfig) -> Verdict | Pending:
         raise NotImplementedError
 
     def zero_task(self) -> Task:
         return Task(self.name, ZERO_PROGRAM, (ZERO_INPUT,), (ZERO_INPUT,), source="zero")
+
+    # ---- scripted responses (TaskType) ---------------------------------------------------------------------
+    def gold_answer(self, task: Task) -> str:
+        """The solving answer: the `answer_block` with the task's input (abduction) or output (the others)."""
+        return fence(self.answer_block, task.input if self.answer_block == "input" else task.output)
+
+    def proposal_answer(self, task: Task) -> str:
+        """A proposal of `task` again: its program and input."""
+        return fence("python", task.program) + "\n" + fence("input", task.input)

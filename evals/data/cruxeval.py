@@ -18,12 +18,14 @@ from azr_evals.types import Problem
 from azr_env.errors import DataError
 
 TASK_TYPES = {"cruxeval_o": "deduction", "cruxeval_i": "abduction"}
+# sha256 of data/cruxeval.jsonl at the pinned commit (186,873 bytes, 800 records).
+SHA256 = "8368b81047dc5014e4caf5a2f97604eff7644e0ecd7415e3ceeb184bbc2e0c96"
 
 
 def _load(spec: BenchmarkSpec, path: str | Path | None, data_dir: str | Path | None) -> list[Problem]:
     file = resolve(path, data_dir, f"{spec.local_dir}/cruxeval.jsonl")
     if file is None:
-        file = download(spec.source, "cruxeval/cruxeval.jsonl")
+        file = download(spec.source, "cruxeval/190faf16/cruxeval.jsonl", SHA256)
     problems = []
     for index, row in enumerate(read_jsonl(file)):
         if not all(isinstance(row.get(k), str) for k in ("code", "input", "output")):

@@ -7,6 +7,10 @@ lists back into the tuples, sets and complex numbers that 60-odd tasks take (`mb
 
 Each `Problem.meta` is the evalplus record: `prompt`, `entry_point`, `canonical_solution`, `base_input`,
 `plus_input`, `atol`, plus `dataset` ("humaneval" | "mbpp", which selects evalplus's special oracles).
+
+Pinning: evalplus downloads the release asset of its fixed version tag (v0.1.10 / v0.2.0); we check the file it
+caches against the sha256 of that release's (decompressed) file, the same content as ../shared/data's copy.
+A download failure is a one-line DataError suggesting `--data-dir`, not a urllib traceback.
 """
 
 from __future__ import annotations
@@ -15,12 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from azr_evals.benchmarks import BenchmarkSpec
-from azr_evals.data.fetch import resolve
+from azr_evals.data.fetch import note_read, resolve, verify_sha256
 from azr_evals.types import Problem
 
-from azr_env.errors import require
+from azr_env.errors import DataError, require
 
 _FILES = {"humanevalplus": "HumanEvalPlus.jsonl.gz", "mbppplus": "MbppPlus.jsonl.gz"}
+# sha256 of the decompressed release file (what evalplus caches): HumanEval+ v0.1.10, MBPP+ v0.2.0.
+SHA256 = {"humanevalplus": "42526ec0e7d5f3ee0b06d6ced98f8c8bae3d76519151bfb3d36f79010645bd7f",
+          "mbppplus": "b54e762755248ca411b523c917fa9f93c07b5ff2966bf60b3917b853926a3dad"}
+_READY = {"humanevalplus": "_ready_human_eval_plus_path", "mbppplus": "_ready_mbpp_plus_path"}
 
 
 def _load(spec: BenchmarkSpec, dataset: str, module: str, attr: str, getter: str,
@@ -32,7 +40,14 @@ def _load(spec: BenchmarkSpec, dataset: str, module: str, attr: str, getter: str
     try:
         if local is not None:
             setattr(mod, attr, str(local))
+        else:
+            cached = Path(getattr(mod, _READY[spec.name])())  # downloads on first use
+            verify_sha256(cached, SHA256[spec.name], f"evalplus {spec.name} release")
+            note_read(cached, f"{spec.local_dir}/{cached.name}")
         records = getattr(mod, getter)()
+    except OSError as exc:  # urllib's URLError and friends, from evalplus's own download
+        raise DataError(f"could not get the {spec.name} data through evalplus ({type(exc).__name__}: {exc}). "
+                        "Offline? Pass --data-dir with a local copy (e.g. ../shared/data)") from exc
     finally:
         setattr(mod, attr, saved)
     problems = []

@@ -1,8 +1,10 @@
 """Find a benchmark file: an explicit path, a `--data-dir` layout, or a cached download of the upstream file.
 
-Downloads are checked against a pinned sha256 where the upstream file is pinned to a commit (a changed file means
-a changed benchmark, so it is an error, not a warning). Local files are hashed too, and the hash is recorded in
-results.json so a table can be traced to its exact data.
+Every upstream URL names a fixed revision (a commit, or a release tag for evalplus). Downloads are checked
+against a pinned sha256 where one is known; where none is, the hash is recorded beside the file on first download
+(`<file>.sha256`) and verified on every later use. A changed file means a changed benchmark, so a mismatch is an
+error, not a warning. Every file a loader reads is logged (`track()`), so the runner can record its sha256 in
+results.json and a table can be traced to its exact data.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +27,62 @@ def cache_dir() -> Path:
     return Path(os.environ.get("AZR_EVALS_CACHE", Path.home() / ".cache" / "azr_evals"))
 
 
+_TRACKERS: list[dict[str, Path]] = []
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Hex sha256 of a file (memoised by path, size and modification time: big files are read once)."""
+    stat = Path(path).stat()
+    memo = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if memo not in _HASHES:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        _HASHES[memo] = digest.hexdigest()
+    return _HASHES[memo]
+
+
+@contextmanager
+def track() -> Iterator[dict[str, Path]]:
+    """Collect `{label: path}` of every benchmark file handed out (by `resolve`, `download`, `note_read`) inside."""
+    used: dict[str, Path] = {}
+    _TRACKERS.append(used)
+    try:
+        yield used
+    finally:
+        _TRACKERS.remove(used)
+
+
+def note_read(path: Path, label: str | None = None) -> Path:
+    """Log `path` as read by a loader (for the data hashes of results.json); returns it unchanged."""
+    for used in _TRACKERS:
+        used[label or str(path)] = Path(path)
+    return Path(path)
+
+
+def verify_sha256(path: Path, expected: str | None, origin: str) -> str:
+    """Check `path` against `expected`, else against the hash recorded beside it on first use (recorded now if
+    there is none). Returns the file's sha256; a mismatch is a DataError naming both hashes."""
+    actual = sha256_file(path)
+    record = path.with_name(path.name + ".sha256")
+    if expected is None and record.exists():
+        expected = record.read_text().split()[0] if record.read_text().strip() else None
+        origin = f"{origin}; hash recorded on first download in {record}"
+    elif expected is None:
+        record.write_text(f"{actual}  {origin}\n")
+        return actual
+    if actual != expected:
+        raise DataError(f"{path} ({origin}) has sha256 {actual}, expected {expected}: the benchmark data changed. "
+                        "Delete the file to re-download it (and its .sha256 record to accept new data), or pass "
+                        "a local copy with --data-dir")
+    return actual
 
 
 def download(url: str, name: str, sha256: str | None = None) -> Path:
-    """Download `url` once into the cache as `name`; verify `sha256` when given."""
+    """Download `url` once into the cache as `name`; verify `sha256` when given, else the hash recorded on the
+    first download (see `verify_sha256`)."""
     target = cache_dir() / name
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -45,10 +94,8 @@ def download(url: str, name: str, sha256: str | None = None) -> Path:
         except OSError as exc:
             raise DataError(f"could not download {url}: {exc}. Offline? Pass --data-dir with a local copy.") from exc
         tmp.rename(target)
-    if sha256 and sha256_file(target) != sha256:
-        raise DataError(f"{target} (from {url}) has sha256 {sha256_file(target)}, expected {sha256}: "
-                        "delete it to re-download, or pass a local copy with --data-dir")
-    return target
+    verify_sha256(target, sha256, url)
+    return note_read(target, name)
 
 
 def resolve(path: str | Path | None, data_dir: str | Path | None, local: str) -> Path | None:
@@ -62,7 +109,7 @@ def resolve(path: str | Path | None, data_dir: str | Path | None, local: str) ->
     if not candidate.exists():
         raise DataError(f"benchmark file {candidate} does not exist: check --data-dir / the path, "
                         "or leave both out to download from upstream")
-    return candidate
+    return note_read(candidate, local if path is None else None)
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:

@@ -22,13 +22,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from azr_evals.benchmarks import BenchmarkSpec
-from azr_evals.data.fetch import download, read_jsonl
+from azr_evals.benchmarks import LCB_REVISION, BenchmarkSpec
+from azr_evals.data.fetch import download, note_read, read_jsonl
 from azr_evals.types import Problem
 
 from azr_env.errors import ConfigError, DataError
 
-BASE_URL = "https://huggingface.co/datasets/livecodebench/code_generation_lite/resolve/main"
+# Pinned to a revision (not `main`, which moves); no sha256 is published, so it is recorded on first download.
+BASE_URL = f"https://huggingface.co/datasets/livecodebench/code_generation_lite/resolve/{LCB_REVISION}"
 RELEASE_FILES = ["test.jsonl", "test2.jsonl", "test3.jsonl", "test4.jsonl", "test5.jsonl", "test6.jsonl"]
 DEFAULT_RELEASE = "release_v5"
 DEFAULT_START, DEFAULT_END = "2023-05-01", "2025-02-28"
@@ -99,17 +100,19 @@ def load(spec: BenchmarkSpec, *, path: str | Path | None = None, data_dir: str |
     """
     names = release_files(release)
     if path is not None and Path(path).is_file():
-        files = [Path(path)]
+        files = [note_read(Path(path))]
     else:
         folder = Path(path) if path is not None else (Path(data_dir) / spec.local_dir if data_dir else None)
         if folder is None:
-            files = [download(f"{BASE_URL}/{name}", f"livecodebench/{name}") for name in names]
+            files = [download(f"{BASE_URL}/{name}", f"livecodebench/{LCB_REVISION[:12]}/{name}") for name in names]
         else:
             files = [folder / name for name in names]
             missing = [str(f) for f in files if not f.exists()]
             if missing:
                 raise DataError(f"LiveCodeBench {release} needs {', '.join(missing)}: download them from "
                                 f"{BASE_URL} or pick an earlier --lcb-release")
+            for file in files:
+                note_read(file, f"{spec.local_dir}/{file.name}")
     lo, hi = _day(start_date), _day(end_date)
     problems = []
     for file in files:

@@ -18,11 +18,15 @@ def to_task(problem: Problem) -> Any:
 
 
 def referee(prompt_format: str = "r1", executor: Any = None, workers: int = 2) -> Any:
-    """A Referee for CRUXEval prompts and checks ("raw" prompts when the backend applies a chat template)."""
+    """A Referee for CRUXEval prompts and checks ("raw" prompts when the backend applies a chat template).
+
+    Answers are checked with `answer_mode="expression"` (SPEC §2): CRUXEval's gold inputs include lambdas,
+    expressions, names the program defines and empty argument lists, which the training default rejects."""
     from azr_env.rounds import Referee, RoundConfig
     from azr_env.tasks import TaskConfig
 
-    return Referee(RoundConfig(task=TaskConfig(prompt_format=prompt_format), workers=workers), executor=executor)
+    task = TaskConfig(prompt_format=prompt_format, answer_mode="expression")
+    return Referee(RoundConfig(task=task, workers=workers), executor=executor)
 
 
 def score(pairs: list[tuple[Problem, str]], ref: Any) -> list[Verdict]:

@@ -11,7 +11,7 @@ import pytest
 
 LAUNCH = (
     "import argparse, sys\n"
-    "from azr_env.commands import serve_cmd\n"
+    "from azr_agents.commands import serve_cmd\n"
     "p = argparse.ArgumentParser(); serve_cmd.add_parser(p.add_subparsers())\n"
     "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))\n"
 )

@@ -16,12 +16,15 @@ from azr_agents.trainer import main, ppo_update
 VOLATILE = ("time/", "perf/")
 
 
+def tiny_options(micro_dir, run_dir, **over) -> dict:
+    return dict(model=str(micro_dir), run_dir=str(run_dir), total_steps=2, batch_per_type=2, n_rollouts=2,
+                max_new_tokens=16, seed_buffer_size=1, seeding_max_rounds=1, eval_tasks=4, eval_every=1,
+                entropy_coef=0.01, lr=1e-3, mini_batch_size=12, micro_batch_size=6, save_every=1,
+                progress="none", workers=1, threads=1, generation_batch_size=16) | over
+
+
 def tiny_config(micro_dir, run_dir, **over):
-    options = dict(model=str(micro_dir), run_dir=str(run_dir), total_steps=2, batch_per_type=2, n_rollouts=2,
-                   max_new_tokens=16, seed_buffer_size=2, seeding_max_rounds=1, eval_tasks=4, eval_every=1,
-                   entropy_coef=0.01, lr=1e-3, mini_batch_size=12, micro_batch_size=6, save_every=1,
-                   progress="none", workers=1, threads=1, generation_batch_size=16)
-    return load_config("cpu-micro", None, options | over)
+    return load_config("cpu-micro", None, tiny_options(micro_dir, run_dir, **over))
 
 
 def stable_rows(run_dir):
@@ -69,6 +72,20 @@ def test_selfplay_runs_checkpoints_resumes_and_reports(micro_dir, tmp_path):
     assert {s["kind"] for s in samples} == {"proposal", "solution"}
     main(tiny_config(micro_dir, run, total_steps=3))  # resume: only step 2 runs
     assert [r["step"] for r in stable_rows(run)] == [-1, 0, 1, 2]
+    # A run folder made before the options were nested: its config.yaml has the flat names; it still resumes.
+    import yaml
+
+    nested = yaml.safe_load((run / "config.yaml").read_text())
+    flat = {k: v for k, v in nested.items() if k not in ("task", "rewards", "step")}
+    flat |= {k: nested["task"][k] for k in ("num_references", "induction_num_inputs", "max_prompt_chars",
+                                            "template_dir")}  # fmt: skip
+    flat |= {"zero_learnability_reward": nested["rewards"]["zero_learnability_reward"],
+             "diversity_weight": nested["rewards"]["diversity_weight"], "exec_timeout_s": nested["task"]["timeout_s"]}
+    (run / "config.yaml").write_text(yaml.safe_dump(flat))
+    old = load_config(None, str(run / "config.yaml"), {"total_steps": "4"})
+    assert old.task == tiny_config(micro_dir, run).task and old.rewards == tiny_config(micro_dir, run).rewards
+    main(old)
+    assert [r["step"] for r in stable_rows(run)] == [-1, 0, 1, 2, 3]
 
 
 @pytest.mark.slow
@@ -79,8 +96,7 @@ def test_sigkill_mid_run_then_resume_matches_an_uninterrupted_run(micro_dir, tmp
         "import sys; from azr_agents.config import load_config; from azr_agents.trainer import main\n"
         "main(load_config('cpu-micro', None, dict(a.split('=', 1) for a in sys.argv[1:])))\n"
     )
-    options = {k: str(v) for k, v in vars(tiny_config(micro_dir, killed, total_steps=3, report=False)).items()
-               if k not in ("preset", "template_dir", "task_types")}
+    options = {k: str(v) for k, v in tiny_options(micro_dir, killed, total_steps=3, report=False).items()}
     proc = subprocess.Popen([sys.executable, "-c", launch, *[f"{k}={v}" for k, v in options.items()]],
                             start_new_session=True)
     latest = killed / "checkpoints" / "LATEST"
@@ -133,3 +149,12 @@ def test_a_users_callable_samples_and_the_local_model_is_trained(micro_dir, tmp_
     before = load_file(micro_dir / "model.safetensors")
     after = load_file(run / "checkpoints" / "step-000000" / "model.safetensors")
     assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_seeding_short_of_its_target_stops_the_run_with_a_clear_message(micro_dir, tmp_path):
+    """One seeding behaviour (azr_env.step.seed_buffers): a random model cannot fill the buffers in one round, and
+    the run says so instead of training on whatever the buffers hold."""
+    from azr_env.step import SeedingError
+
+    with pytest.raises(SeedingError, match=r"seeding stopped after 1 rounds .* short of the target 50"):
+        main(tiny_config(micro_dir, tmp_path / "run", seed_buffer_size=50, seeding_max_rounds=1))

@@ -59,7 +59,7 @@ def test_reload_endpoint_swaps_weights_and_rejects_bad_folders(micro_dir, tmp_pa
 
 def tiny_http_config(micro_dir, run_dir, url, **over):
     options = dict(model=str(micro_dir), run_dir=str(run_dir), total_steps=2, batch_per_type=2, n_rollouts=2,
-                   max_new_tokens=16, seed_buffer_size=2, seeding_max_rounds=1, eval_tasks=4, eval_every=1,
+                   max_new_tokens=16, seed_buffer_size=1, seeding_max_rounds=1, eval_tasks=4, eval_every=1,
                    lr=1e-3, mini_batch_size=12, micro_batch_size=6, save_every=1, progress="none", workers=1,
                    threads=1, generation_batch_size=16, report=False, rollout_backend="http", rollout_url=url)
     return load_config("cpu-micro", None, options | over)

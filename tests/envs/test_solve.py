@@ -26,10 +26,11 @@ def test_pinned_task_rewards_and_info(env_id, task, right, wrong):
     env = gym.make(env_id)
     for response, reward, correct in [(right, 1.0, True), (wrong, -0.5, False), ("no tags", -1.0, False)]:
         obs, info = env.reset(options={"task": task.to_dict()})
-        assert info["role"] == "solve" and info["task"]["program"] == task.program
+        assert info["role"] == "solve" and "task" not in info  # no gold answer before the verdict
         assert obs.endswith("Assistant: <think>")
         obs2, r, terminated, truncated, info = env.step(response)
         assert (r, terminated, truncated, info["correct"]) == (reward, True, False, correct)
+        assert info["task"]["program"] == task.program
         assert {"task_type", "role", "format_ok", "correct", "reason", "task"} <= set(info)
         assert ("parsed_answer" in info) is (reward != -1.0)  # absent (not None) when nothing could be read
         assert obs2 == obs
@@ -52,12 +53,12 @@ def test_tasks_from_list_jsonl_and_buffer(tmp_path):
             json.dumps({"program": "def f(a):\n    return a", "input": str(i), "output": str(i)}) for i in range(3)
         )
     )
-    env = gym.make("AZR-Deduction-v0", tasks=str(path))
+    env = gym.make("AZR-Deduction-v0", tasks=str(path), info_gold=True)
     _, info = env.reset(seed=0)
     assert info["task"]["inputs"][0] in {"0", "1", "2"}
     env.close()
     buffer = TaskBuffer("abduction")
-    env = gym.make("AZR-Abduction-v0", tasks=buffer)
+    env = gym.make("AZR-Abduction-v0", tasks=buffer, info_gold=True)
     assert env.reset()[1]["task"]["program"] == "def f(a):\n    return a"
     env.close()
     with pytest.raises(DataError, match="no induction tasks"):

@@ -29,16 +29,18 @@ def check_fresh(vec, steps: int = 4) -> None:
 
 @pytest.mark.parametrize("vectorization", ["sync", "async"])
 def test_vector_envs_return_fresh_observations(vectorization):
-    vec = azr_env.make_vec("AZR-Deduction-v0", 4, vectorization=vectorization, tasks=TASKS)
+    vec = azr_env.make_vec("AZR-Deduction-v0", 4, vectorization=vectorization, tasks=TASKS, info_gold=True)
     check_fresh(vec)
     vec.close()
 
 
 def test_async_without_shared_memory_and_via_gym_make_vec():
-    vec = azr_env.make_vec("AZR-Deduction-v0", 2, vectorization="async", shared_memory=False, tasks=TASKS)
+    vec = azr_env.make_vec("AZR-Deduction-v0", 2, vectorization="async", shared_memory=False, tasks=TASKS,
+                           info_gold=True)
     check_fresh(vec, steps=2)
     vec.close()
-    vec = gym.make_vec("AZR-Deduction-v0", 2, vectorization_mode="vector_entry_point", tasks=TASKS)
+    vec = gym.make_vec("AZR-Deduction-v0", 2, vectorization_mode="vector_entry_point", tasks=TASKS,
+                       info_gold=True)
     check_fresh(vec, steps=2)
     vec.close()
 

@@ -44,3 +44,23 @@ def test_output_and_input_prediction(data_dir):
         ], ref)
     assert [v.correct for v in verdicts] == [True, True, False, True, False, True, False]
     assert verdicts[0].reason == "pass" and verdicts[2].reason != "pass"
+
+
+def test_cruxeval_i_gold_inputs_of_every_shape_score_correct(tmp_path):
+    # Issue 10 E: lambdas, expressions, names the program defines and empty argument lists are CRUXEval-I gold
+    # inputs; scoring them under the training default (data answers) under-reported CRUXEval-I by ~1.75 %.
+    rows = [
+        {"code": "def f(nums, pred):\n    return [x for x in nums if pred(x)]",
+         "input": "[0, 3, 0, 1], lambda x: x < 2", "output": "[0, 0, 1]", "id": "sample_0"},
+        {"code": "def f(text):\n    return text.lower()", "input": "''.join(['A'] * 20)", "output": repr("a" * 20),
+         "id": "sample_1"},
+        {"code": "thigh_o_two = [1, 2]\ndef f(a, b, c, d):\n    return a + [b, c, d]",
+         "input": "thigh_o_two[:], 3, 3, 2", "output": "[1, 2, 3, 3, 2]", "id": "sample_2"},
+        {"code": "def f():\n    return 'x'", "input": "", "output": "'x'", "id": "sample_3"},
+    ]  # fmt: skip
+    (tmp_path / "cruxeval").mkdir()
+    (tmp_path / "cruxeval" / "cruxeval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    problems = load_problems("cruxeval_i", data_dir=tmp_path)
+    with cruxeval_score.referee("r1") as ref:
+        verdicts = cruxeval_score.score([(p, answer("input", p.meta["input"])) for p in problems], ref)
+    assert [v.correct for v in verdicts] == [True] * 4

@@ -171,3 +171,82 @@ def test_tiny_cpu_model_engine(tokenizer, referee, tmp_path):
     start, end = result["action_ranges"][0]
     assert 0 < end - start <= 16
     assert result["reward"] == -1.0 and not json.loads(result["label"])["outcome"]["format_ok"]
+
+
+# ---- issue 14 item 7: one exception must not end the run ---------------------------------------------------------
+def test_an_agent_that_raises_gives_minus_one_samples_with_the_reason(tokenizer, monkeypatch, caplog):
+    """OpenRLHF gathers a prompt's samples without return_exceptions: a raising agent would kill the engine call.
+    Proposals meet a closed (real) executor, which raises on every program; answers meet a scorer that raises.
+    Each sample becomes a -1 sample saying why, and each error is logged."""
+    from azr_agents.openrlhf import agent
+    from azr_agents.openrlhf.bridge import AsyncReferee
+
+    from azr_env.executor import Executor
+
+    class ExplodingScorer(AsyncReferee):
+        async def score(self, task, response, *, mode="train"):
+            raise RuntimeError("scorer exploded")
+
+    broken = Executor(1, 5.0, 256)
+    broken.close()
+    monkeypatch.setattr(agent, "referee_for", lambda row: ExplodingScorer(RoundConfig(), executors=(broken, broken)))
+    executor = AgentExecutor()
+    solve = labels.make_label("solve", "deduction", task=TASK, config=CONFIG)
+    propose = labels.make_label("propose", "deduction", references=[TASK], config=CONFIG)
+
+    async def generate_responses(label, text, n=3):  # what OpenRLHF's RolloutRayActor.generate_responses does
+        engine = ScriptedEngine(tokenizer, lambda _p: text)
+        return await asyncio.gather(*(executor.execute("Q", label, _params(), 4096, tokenizer, engine)
+                                      for _ in range(n)))  # fmt: skip
+
+    with caplog.at_level("ERROR", logger="azr_agents.openrlhf.agent"):
+        results = asyncio.run(generate_responses(propose, propose_response(TASK)))
+        results += asyncio.run(generate_responses(solve, solve_response(TASK), n=2))
+    assert len(results) == 5 and [r["reward"] for r in results] == [-1.0] * 5
+    details = []
+    for result in results:
+        out = json.loads(result["label"])["outcome"]
+        assert out["reason"] == "agent_error" and not out["valid"] and not out["correct"]
+        details.append(out["detail"])
+        exp = _experience(result)  # still a well-formed OpenRLHF sample
+        assert exp.rewards.tolist() == [-1.0] and labels.GROUP_KEY in exp.info
+    assert all("ExecutorClosedError" in d for d in details[:3]) and all("scorer exploded" in d for d in details[3:])
+    assert sum("AZR agent error" in r.getMessage() for r in caplog.records) == 5
+
+
+def test_a_required_sandbox_that_is_missing_is_an_error_not_a_sample(tokenizer, monkeypatch):
+    """Labels from the trainer ask for bubblewrap (issue 14 item 3): a node without it fails loudly instead of
+    running model code in the fallback sandbox, and this error is not turned into -1 samples (item 7)."""
+    from azr_env.errors import SandboxUnavailableError
+    from azr_env.sandbox import isolation
+
+    monkeypatch.setattr(isolation, "bwrap_works", lambda: False)
+    config = labels.config_to_json(RoundConfig(task=TaskConfig(timeout_s=5.0), workers=1, memory_mb=640), "bwrap")
+    assert labels.isolation_of({"config": config}) == "bwrap"
+    label = labels.make_label("solve", "deduction", task=TASK, config=config)
+    engine = ScriptedEngine(tokenizer, lambda _p: solve_response(TASK))
+    with pytest.raises(SandboxUnavailableError, match="bubblewrap"):
+        _run(AgentExecutor(), "Q", label, engine, tokenizer)
+
+
+# ---- issue 14 item 9: Llama prompts without BOS ------------------------------------------------------------------
+def test_prompts_get_the_bos_token_when_the_tokenizer_adds_one(referee):
+    """OpenRLHF tokenizes observations with add_special_tokens=False; Llama's tokenizer adds BOS by default."""
+    from azr_agents.micro import build_byte_tokenizer
+    from tokenizers import processors
+
+    llama_like = build_byte_tokenizer()
+    bos = llama_like.bos_token_id
+    llama_like._tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{llama_like.bos_token} $A", special_tokens=[(llama_like.bos_token, bos)])
+    label = labels.make_label("solve", "deduction", task=TASK, config=CONFIG)
+    prompt = referee.solver_prompt(TASK)
+    for text in (prompt, llama_like.bos_token + prompt):  # added once, never twice
+        result = _run(AgentExecutor(), text, label, ScriptedEngine(llama_like, lambda _p: solve_response(TASK)),
+                      llama_like)  # fmt: skip
+        tokens = result["observation_tokens"]
+        assert tokens[0] == bos and tokens[1] != bos and result["reward"] == 1.0
+    qwen_like = build_byte_tokenizer()  # no BOS by default (as Qwen2.5): prompts unchanged
+    result = _run(AgentExecutor(), prompt, label, ScriptedEngine(qwen_like, lambda _p: solve_response(TASK)),
+                  qwen_like)  # fmt: skip
+    assert result["observation_tokens"][0] != qwen_like.bos_token_id

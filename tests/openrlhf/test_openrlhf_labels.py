@@ -58,3 +58,27 @@ def test_config_round_trip_keeps_only_differences():
     assert labels.config_from_json(data) == cfg
     with pytest.raises(DataError, match="unknown option"):
         labels.config_from_json({"warp_drive": 1})
+
+
+def test_the_step_switches_reach_the_engines_and_the_flags():
+    """Both trainers take the same step switches: `--azr.step_*` flags build RoundConfig.step, and the label
+    carries what the engines need (how learnability rollouts are scored)."""
+    import argparse
+    from types import SimpleNamespace
+
+    from azr_agents.openrlhf.options import add_azr_args, config_from_args
+
+    from azr_env.step import StepConfig
+
+    parser = argparse.ArgumentParser()
+    add_azr_args(parser)
+    ns = parser.parse_args(["--azr.step_rollout_format_check", "1", "--azr.step_solver_batch_source", "current",
+                            "--azr.buffer_dedup", "always"])
+    azr = SimpleNamespace(**{k.split(".", 1)[1]: v for k, v in vars(ns).items()})
+    config = config_from_args(SimpleNamespace(azr=azr, train=SimpleNamespace(seed=0), rollout=SimpleNamespace()))
+    assert config.round.step == StepConfig(rollout_format_check=True, solver_batch_source="current")
+    assert config.buffer_dedup == "always"
+    sent = labels.config_to_json(config.round)
+    assert sent["step"] == {"rollout_format_check": True, "solver_batch_source": "current"}
+    assert labels.config_from_json(sent).step == config.round.step
+    assert "step" not in labels.config_to_json(RoundConfig())  # defaults (the reference's) travel as nothing

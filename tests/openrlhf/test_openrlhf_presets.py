@@ -53,26 +53,19 @@ def test_options_model_resume_wandb_and_extra(tmp_path):
                                             extra=("--azr.steps", "3")))
     assert _value(argv, "--actor.model_name_or_path") == "/models/mine"
     assert "--ckpt.load_enable" in argv and _value(argv, "--logger.wandb.project") == "azr"
-    assert _value(argv, "--logger.wandb.key") == "$WANDB_API_KEY"
+    assert _value(argv, "--logger.wandb.key") == "env:WANDB_API_KEY"  # a placeholder, never the key
     assert argv[-2:] == ["--azr.steps", "3"]
     assert _value(argv, "--ckpt.path") == str((tmp_path / "run" / "ckpt").absolute())
 
 
-def test_rendered_script_keeps_secrets_as_variables_and_parses_as_shell(tmp_path):
-    job = presets.plan(presets.get_preset("qwen2.5-coder-14b-2node"), _opts(tmp_path, wandb_project="p"))
-    text = job.render()
-    assert '"$WANDB_API_KEY"' in text and "ray start --head" in text and "ray job submit" in text
+def test_rendered_script_parses_as_shell_and_uses_the_train_environments_ray(tmp_path):
+    opts = _opts(tmp_path, wandb_project="p", python="/envs/train/bin/python")
+    text = presets.plan(presets.get_preset("qwen2.5-coder-14b-2node"), opts).render()
+    assert "/envs/train/bin/python -m ray.scripts.scripts start --head" in text and "env:WANDB_API_KEY" in text
     command = text.split("# Training:\n", 1)[1].split("\n# Afterwards:", 1)[0]
     words = shlex.split(command.replace("\\\n", " "))
-    assert words[:3] == ["ray", "job", "submit"] and "azr_agents.openrlhf.entry" in words
-
-
-def test_resolve_env_vars(monkeypatch):
-    monkeypatch.setenv("WANDB_API_KEY", "k123")
-    assert presets.resolve_env_vars(["a", "$WANDB_API_KEY"]) == ["a", "k123"]
-    monkeypatch.delenv("WANDB_API_KEY")
-    with pytest.raises(ConfigError, match="WANDB_API_KEY is not set"):
-        presets.resolve_env_vars(["$WANDB_API_KEY"])
+    assert words[:5] == ["/envs/train/bin/python", "-m", "ray.scripts.scripts", "job", "submit"]
+    assert "azr_agents.openrlhf.entry" in words
 
 
 def test_unknown_preset_suggests_a_name():
@@ -104,7 +97,100 @@ def test_cli_runs_the_command_with_the_train_python(capfd, tmp_path, monkeypatch
     assert code == 0
     argv = capfd.readouterr().out.split()
     assert argv[:2] == ["-m", "azr_agents.openrlhf.entry"] and argv[-2:] == ["--azr.steps", "3"]
-    assert _value(argv, "--logger.wandb.key") == "secret-key"  # resolved for the run, never printed by --dry-run
+    assert _value(argv, "--logger.wandb.key") == "env:WANDB_API_KEY"
     monkeypatch.delenv("WANDB_API_KEY")
     assert main(["train-openrlhf", "--preset", "qwen2.5-coder-3b-2gpu", "--python", "/bin/echo",
-                 "--wandb-project", "azr"]) == 2
+                 "--wandb-project", "azr", "--output-dir", str(tmp_path / "other")]) == 2
+    assert "WANDB_API_KEY is not set" in capfd.readouterr().err
+
+
+PLANTED_KEY = "planted-wandb-key-0123456789abcdef"
+
+
+@pytest.mark.parametrize("mode", [[], ["--submit"], ["--dry-run"], ["--dry-run", "--submit"]])
+@pytest.mark.parametrize("name", ["qwen2.5-coder-3b-2gpu", "qwen2.5-coder-14b-2node"])
+def test_wandb_key_is_never_in_the_printed_or_run_command(name, mode, capfd, tmp_path, monkeypatch):
+    """Issue 14 item 4: the key travels in the environment only (OpenRLHF prints all arguments, `ray job submit`
+    stores the command line). /bin/echo as the train Python prints every argument the job would get."""
+    monkeypatch.setenv("WANDB_API_KEY", PLANTED_KEY)
+    monkeypatch.setenv("PATH", f"{_fake_ray_env(tmp_path)}:/usr/bin:/bin")
+    code = main(["train-openrlhf", "--preset", name, "--python", "/bin/echo", "--output-dir", str(tmp_path / "run"),
+                 "--wandb-project", "azr", *mode])  # fmt: skip
+    out, err = capfd.readouterr()
+    assert code == 0 and "--logger.wandb.key" in out and "env:WANDB_API_KEY" in out
+    assert PLANTED_KEY not in out + err
+
+
+def _fake_ray_env(tmp_path):
+    """A folder with a `ray` that would leak into the test if a bare `ray` from PATH were used."""
+    folder = tmp_path / "path"
+    folder.mkdir(exist_ok=True)
+    (folder / "ray").write_text("#!/bin/sh\necho WRONG-RAY \"$@\"; exit 3\n")
+    (folder / "ray").chmod(0o755)
+    return folder
+
+
+def test_submit_uses_the_train_environments_ray_and_attaches_to_a_running_head(tmp_path, capfd, monkeypatch):
+    """Issue 14 item 6: `--submit` runs the train environment's `ray` (never a `ray` from PATH), and a second
+    submit finds the running head instead of failing on `ray start --head` ("already running")."""
+    state, calls = tmp_path / "head-running", tmp_path / "calls"
+    python = tmp_path / "train" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f"""#!/bin/sh
+# A train-environment Python whose `-m ray.scripts.scripts` behaves like the ray CLI with one head per machine.
+echo "$*" >> {calls}
+[ "$1 $2" = "-m ray.scripts.scripts" ] || exit 9
+case "$3" in
+  status) [ -e {state} ] ;;
+  start) [ -e {state} ] && {{ echo "ConnectionError: Ray is already running" >&2; exit 1; }}; touch {state} ;;
+  job) exit 0 ;;
+  *) exit 8 ;;
+esac
+""")
+    python.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{_fake_ray_env(tmp_path)}:/usr/bin:/bin")
+    for run in ("first", "second"):
+        code = main(["train-openrlhf", "--preset", "qwen2.5-coder-3b-2gpu", "--submit", "--python", str(python),
+                     "--output-dir", str(tmp_path / run)])  # fmt: skip
+        assert code == 0, capfd.readouterr()
+    lines = calls.read_text().splitlines()
+    assert sum(line.startswith("-m ray.scripts.scripts start --head") for line in lines) == 1
+    assert sum(line.startswith("-m ray.scripts.scripts job submit") for line in lines) == 2
+    assert "WRONG-RAY" not in capfd.readouterr().out
+
+
+def test_cli_refuses_a_run_folder_that_is_not_empty_without_resume(tmp_path, capsys):
+    """Issue 14 item 2: a fresh run never reuses a folder (its buffers would seed the new run)."""
+    run = tmp_path / "run"
+    (run / "ckpt" / "azr_buffers").mkdir(parents=True)
+    (run / "ckpt" / "azr_buffers" / "deduction.jsonl").write_text('{"task": 1}\n')
+    argv = ["train-openrlhf", "--preset", "qwen2.5-coder-3b-2gpu", "--dry-run", "--output-dir", str(run)]
+    assert main(argv) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main([*argv, "--resume"]) == 0 and "--ckpt.load_enable" in capsys.readouterr().out
+
+
+def test_default_train_python_is_the_checkouts_whatever_the_directory(tmp_path, capsys, monkeypatch):
+    """Issue 14 item 9: not `.venv-train/bin/python` relative to wherever the command was started."""
+    from azr_env.commands import train_openrlhf_cmd
+
+    monkeypatch.delenv("AZR_TRAIN_PYTHON", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train-openrlhf", "--preset", "qwen2.5-coder-3b-2gpu", "--dry-run", "--output-dir", "run"]) == 0
+    expected = str(train_openrlhf_cmd.checkout_root() / ".venv-train" / "bin" / "python")
+    assert expected.startswith("/") and f"{expected} -m azr_agents.openrlhf.entry" in capsys.readouterr().out
+
+
+def test_memory_table_shows_gradients_and_logits_and_matches_the_docs():
+    """Issue 14 item 9: the 7B-on-4-GPU estimate counts gradients and logits; the docs show this very table."""
+    from pathlib import Path
+
+    from azr_agents.openrlhf import memory
+
+    e = memory.estimate(presets.get_preset("qwen2.5-coder-7b-4gpu"))
+    assert e.states_gpu == pytest.approx(7.62 * 16 / 4, rel=1e-3)  # weights + grads + fp32 master/Adam, ZeRO-3
+    assert e.logits == pytest.approx(16384 * 152064 * 6 / 1e9, rel=1e-3) and e.train_peak_gpu > e.states_gpu + 14
+    offload = memory.estimate(presets.get_preset("qwen2.5-coder-7b-2gpu"))
+    assert offload.states_gpu == pytest.approx(7.62 * 4 / 2, rel=1e-3) and offload.adam_cpu_per_node > 90
+    docs = (Path(__file__).parents[2] / "docs" / "openrlhf.md").read_text()
+    assert memory.table() in docs, "regenerate the table in docs/openrlhf.md: azr train-openrlhf --memory"

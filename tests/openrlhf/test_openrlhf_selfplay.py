@@ -26,6 +26,7 @@ from openrlhf_engines import Oracle, ScriptedEngine
 from vllm import SamplingParams
 
 from azr_env.rounds import RoundConfig
+from azr_env.step import StepConfig
 from azr_env.tasks.base import TaskConfig
 
 
@@ -61,7 +62,9 @@ class InProcessEngines:
 
 def _config(tmp_path, prompt_format: str = "r1", **kw) -> SelfPlayConfig:
     task = TaskConfig(timeout_s=5.0, prompt_format="raw" if prompt_format == "chat" else "r1")
-    rnd = RoundConfig(task=task, workers=2, memory_mb=512, n_rollouts=4)
+    # "current": this step's new tasks are this step's solver prompts (the reference's "previous" is tested in
+    # tests/test_step_options.py)
+    rnd = RoundConfig(task=task, workers=2, memory_mb=512, n_rollouts=4, step=StepConfig(solver_batch_source="current"))
     options = {"steps": 2, "batch_per_type": 4, "n_rollouts": 4, "seed_tasks_per_type": 3,
                "buffer_dir": str(tmp_path / "buffers"), **kw}
     return SelfPlayConfig(round=rnd, prompt_format=prompt_format, **options)

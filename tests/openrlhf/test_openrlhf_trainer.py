@@ -22,6 +22,8 @@ from azr_agents.openrlhf.trainer import AZRTrainer, _AZRTrainer
 from openrlhf.utils.utils import get_strategy
 from openrlhf_engines import ActorGroup, EngineActor, Oracle
 
+from azr_env.errors import ConfigError
+
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
@@ -90,3 +92,141 @@ def test_vllm_sleeps_around_generation_when_colocated(ray_local, model_dir, tmp_
     assert engine.calls[:2] == ["wake_up", "sleep"] and engine.asleep_generations == 0
     roles = {json.loads(label)["role"] for exp in actor.appended for label in exp.labels}
     assert roles == {"propose", "solve"}
+
+
+def _record_status(trainer) -> list[dict]:
+    """The status dicts `fit` hands to OpenRLHF's logging (W&B, TensorBoard) each step."""
+    seen, real = [], trainer.save_logs_and_checkpoints
+
+    def save(global_step, status=None, client_states=None):
+        seen.append(dict(status))
+        return real(global_step, status, client_states)
+
+    trainer.save_logs_and_checkpoints = save
+    return seen
+
+
+# ---- issue 14 item 1: optimizer steps are logged, and zero is an error --------------------------------------------
+def test_each_step_logs_its_optimizer_steps_and_zero_is_refused(ray_local, model_dir, tmp_path):
+    trainer, _, actor, _ = _trainer(model_dir, tmp_path, "--azr.steps", "1", "--azr.seed_tasks_per_type", "0",
+                                    "--train.batch_size", "6")  # fmt: skip
+    seen = _record_status(trainer)
+    trainer.fit()
+    assert seen[0]["azr/optimizer_steps"] == 2 and seen[0]["azr/samples"] == 12  # 12 samples / 6 per step
+
+    trainer, _, actor, _ = _trainer(model_dir, tmp_path / "b", "--azr.steps", "1", "--azr.seed_tasks_per_type", "0")
+    trainer.args.train.batch_size = 24  # as if a short step met a larger training batch: OpenRLHF would run 0
+    with pytest.raises(ConfigError, match=r"12 samples make 0 optimizer steps with --train.batch_size 24"):
+        trainer.fit()
+    assert "fit" not in actor.calls  # refused before the update, not after a silent no-op
+
+
+# ---- issue 14 item 2: stale tasks ------------------------------------------------------------------------------------
+def test_trainer_refuses_a_previous_runs_buffers_unless_resuming(ray_local, model_dir, tmp_path):
+    """Checked again in the trainer actor: it reads buffers from its own node's disk."""
+    trainer, *_ = _trainer(model_dir, tmp_path, "--azr.steps", "1", "--azr.seed_tasks_per_type", "2")
+    trainer.fit()
+    assert (tmp_path / "ckpt" / "azr_buffers" / "deduction.jsonl").stat().st_size > 0
+    trainer.args.ckpt.load_enable = False
+    with pytest.raises(ConfigError, match="previous run's task buffers"):
+        _AZRTrainer.__init__(trainer, str(model_dir), trainer.strategy, trainer.actor_model_group, None, None, None,
+                             trainer.vllm_engines, **trainer.generate_kwargs)  # fmt: skip
+
+
+# ---- issue 14 item 3: the engines must use the full sandbox -------------------------------------------------------
+def test_engine_labels_require_bubblewrap_unless_the_weak_sandbox_is_allowed(ray_local, model_dir, tmp_path):
+    trainer, engine, _, _ = _trainer(model_dir, tmp_path, "--azr.steps", "1", "--azr.seed_tasks_per_type", "0")
+    trainer.fit()
+    assert {labels.isolation_of(row) for row in engine.rows.values()} == {"bwrap"}
+    trainer, engine, _actor, _ = _trainer(model_dir, tmp_path / "b", "--azr.steps", "1",
+                                         "--azr.seed_tasks_per_type", "0", "--azr.allow_weak_sandbox", "1")
+    trainer.fit()
+    assert {labels.isolation_of(row) for row in engine.rows.values()} == {"auto"}
+
+
+# ---- issue 14 item 7: one exception must not end the run -------------------------------------------------------------
+def test_fit_survives_agent_errors_and_counts_them(ray_local, model_dir, tmp_path, monkeypatch):
+    from azr_agents.openrlhf import bridge
+
+    calls = {"n": 0}
+    real_score = bridge.AsyncReferee.score
+
+    async def flaky_score(self, task, response, *, mode="train"):
+        calls["n"] += 1
+        if calls["n"] % 3 == 0:
+            raise RuntimeError("flaky scorer")
+        return await real_score(self, task, response, mode=mode)
+
+    monkeypatch.setattr(bridge.AsyncReferee, "score", flaky_score)
+    trainer, _engine, actor, _ = _trainer(model_dir, tmp_path)
+    seen = _record_status(trainer)
+    trainer.fit()
+    assert actor.calls.count("fit") == 2 and sum(s["azr/agent_errors"] for s in seen) >= 1
+    errors = [json.loads(label)["outcome"] for exp in actor.appended for label in exp.labels
+              if json.loads(label)["outcome"].get("reason") == "agent_error"]  # fmt: skip
+    assert errors and all("flaky scorer" in e["detail"] for e in errors)
+
+
+def test_vllm_goes_back_to_sleep_when_a_step_raises(ray_local, model_dir, tmp_path, monkeypatch):
+    trainer, engine, _actor, _ = _trainer(model_dir, tmp_path, "--train.colocate_all", "--vllm.enable_sleep",
+                                         "--azr.steps", "1", "--azr.seed_tasks_per_type", "0")  # fmt: skip
+
+    def broken_step(step):
+        raise RuntimeError("step failed")
+
+    monkeypatch.setattr(trainer.selfplay, "step", broken_step)
+    with pytest.raises(RuntimeError, match="step failed"):
+        trainer.fit()
+    assert engine.calls == ["wake_up", "sleep"] and not engine.awake
+
+
+# ---- issue 14 item 9: HF checkpoints are rotated ------------------------------------------------------------------
+def test_hf_checkpoints_are_rotated_like_deepspeeds(ray_local, model_dir, tmp_path):
+    from azr_agents.openrlhf.trainer import rotate_hf_checkpoints
+
+    ckpt = tmp_path / "ckpt"
+    for step in (1, 2, 10):
+        (ckpt / f"global_step{step}_hf").mkdir(parents=True)
+    (ckpt / "global_stepX_hf").mkdir()
+    (ckpt / "_actor").mkdir()
+    assert rotate_hf_checkpoints(str(ckpt), 2) == [str(ckpt / "global_step1_hf")]
+    assert sorted(p.name for p in ckpt.iterdir()) == ["_actor", "global_step10_hf", "global_step2_hf",
+                                                      "global_stepX_hf"]  # fmt: skip
+    trainer, *_ = _trainer(model_dir, tmp_path / "run", "--ckpt.save_hf", "--ckpt.max_num", "1",
+                           "--azr.seed_tasks_per_type", "0")  # fmt: skip
+    run_ckpt = tmp_path / "run" / "ckpt"
+    real = trainer.save_logs_and_checkpoints
+
+    def save_with_hf(global_step, status=None, client_states=None):  # what the DeepSpeed actor writes
+        real(global_step, status, client_states)
+        (run_ckpt / f"global_step{global_step}_hf").mkdir(parents=True)
+
+    trainer.save_logs_and_checkpoints = save_with_hf
+    trainer.fit()
+    assert sorted(p.name for p in run_ckpt.glob("*_hf")) == ["global_step2_hf"]
+
+
+# ---- issue 14 item 4: secrets in logs ------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_wandb_gets_the_key_from_the_environment_and_no_log_holds_it(ray_local, model_dir, tmp_path, monkeypatch,
+                                                                      capfd, caplog):  # fmt: skip
+    """OpenRLHF's real WandbLogger (W&B offline): it logs in from $WANDB_API_KEY, never with the placeholder, and
+    neither the run config W&B stores, nor TensorBoard, checkpoints or anything printed holds the planted key."""
+    import wandb
+
+    key = "planted-wandb-key-0123456789abcdef"
+    monkeypatch.setenv("WANDB_API_KEY", key)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    logins = []
+    monkeypatch.setattr(wandb, "login", lambda *a, **k: logins.append((a, k)))
+    trainer, *_ = _trainer(model_dir, tmp_path, "--azr.steps", "1", "--azr.seed_tasks_per_type", "0",
+                           "--logger.wandb.key", "env:WANDB_API_KEY", "--logger.wandb.project", "azr")  # fmt: skip
+    assert trainer.wandb_logger is not None
+    trainer.fit()
+    assert logins == []
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any("wandb" in p.parts for p in written)
+    out, err = capfd.readouterr()
+    assert key not in out + err + caplog.text
+    assert not [p for p in written if key.encode() in p.read_bytes()]

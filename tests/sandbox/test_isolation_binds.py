@@ -6,18 +6,21 @@ import sys
 
 import pytest
 
-from azr_env.sandbox.isolation import _rebind_inside
+from azr_env.sandbox.isolation import view_args
 
 
-def test_needed_paths_under_a_hidden_root_are_rebound_read_only(tmp_path):
-    package = tmp_path / "checkout" / "azr_env" / "sandbox"
-    package.mkdir(parents=True)
-    (package / "zygote.py").write_text("")
-    args = _rebind_inside(str(tmp_path), [str(package / "zygote.py"), str(package), "/usr/lib"])
-    assert args[-3:] == ["--ro-bind", str(package), str(package)]
+def test_needed_paths_under_tmp_are_bound_read_only_over_the_private_tmpfs(tmp_path):
+    site = tmp_path / "checkout" / ".venv" / "lib" / "site-packages"
+    site.mkdir(parents=True)
+    (tmp_path / "checkout" / "secret.jsonl").write_text("{}")
+    args = view_args(sys.executable, [str(site), str(site / "pkg")])
+    binds = [args[i + 1] for i, a in enumerate(args) if a == "--ro-bind"]
+    assert str(site) in binds and str(site / "pkg") not in binds  # covered by its parent's bind
+    assert not any(b == str(tmp_path / "checkout") or b.endswith("secret.jsonl") for b in binds)
+    assert args.index("--tmpfs") < args.index(str(site))  # bound after /tmp becomes a tmpfs, so it stays visible
     dirs = [args[i + 3] for i, a in enumerate(args) if a == "--perms"]
-    assert dirs == [str(tmp_path / "checkout"), str(tmp_path / "checkout" / "azr_env")]
-    assert _rebind_inside(str(tmp_path), ["/usr/lib"]) == []
+    for parent in (tmp_path, tmp_path / "checkout", tmp_path / "checkout" / ".venv"):
+        assert str(parent) in dirs  # world-traversable mount points on the way down
 
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")

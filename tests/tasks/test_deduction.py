@@ -16,7 +16,8 @@ def task(program="def f(x):\n    return [x] * 2", arguments="1", output="[1, 1]"
     "response, reason",
     [
         ("no tags at all", "bad_format"),
-        (wrap("```input\n1\n```"), "no_program"),
+        (wrap("no fence"), "no_program"),
+        (wrap("```input\n1\n```"), "no_function"),  # the first fenced block of any tag is the program
         (wrap("```python\ndef f(a):\n    return a\n```"), "no_input"),
         (proposal("def f(a):\n    return a", "'abc') or (1"), "bad_input"),
         (proposal("def f(a):\n    return a", "__import__('os')"), "bad_input"),
@@ -101,8 +102,9 @@ def test_non_literal_answers_go_to_the_sandbox(referee):
 
 def test_gold_reprs_that_do_not_round_trip(referee):
     inf_task = task("def f(x):\n    return float('inf')", "1", "inf")
-    results = referee.score([inf_task] * 3, [wrap(f"```output\n{a}\n```") for a in ("inf", "float('inf')", "1e999")])
-    assert [r.correct for r in results] == [True, True, False]
+    answers = ("inf", "float('inf')", "1e999", "-inf")
+    results = referee.score([inf_task] * 4, [wrap(f"```output\n{a}\n```") for a in answers])
+    assert [r.correct for r in results] == [True, True, True, False]  # values compare in the sandbox
 
 
 def test_prompts_show_program_and_input():
@@ -118,6 +120,37 @@ def test_prelude_defines_every_data_name():
     assert {"deque", "Counter", "defaultdict", "OrderedDict", "inf", "nan"} <= set(namespace)
 
 
-def test_empty_answer_is_unparsable(referee):
-    [result] = referee.score([task()], [wrap("   ")])
-    assert (result.format_ok, result.reason, result.reward) == (False, "no_answer", -1.0)
+def test_empty_answer_is_wrong_not_unparsable(referee):
+    # Issue 12 item 15: the reference scores a well-formatted empty answer −0.5 (its eval fails), not −1.
+    results = referee.score([task()] * 2, [wrap("   "), wrap("```output\n\n```")])
+    assert [(r.format_ok, r.reason, r.reward) for r in results] == [(True, "empty_answer", -0.5)] * 2
+
+
+def test_bare_fence_keeps_its_reward_and_says_why(referee):
+    # Issue 12 item 15: −0.5 `not_a_value` as before, with a detail that names the bare fence.
+    [result] = referee.score([task()], [wrap("```\n[1, 1]\n```")])
+    assert (result.reward, result.reason) == (-0.5, "not_a_value")
+    assert "bare ``` fence" in result.detail and "```output" in result.detail
+
+
+def test_proposal_program_is_the_first_block_of_any_tag():
+    # Issue 12 item 13: the reference takes the first fenced block whatever its tag.
+    response = wrap("```\ndef f(a):\n    return a\n```\n```input\n1\n```")
+    assert isinstance(DED.propose(response, [], CFG), Pending)
+    second = wrap("```input\n1\n```\n```python\ndef f(a):\n    return a\n```")
+    assert DED.propose(second, [], CFG).reason == "no_function"
+
+
+def test_predefined_names_are_an_option(executor):
+    # Issue 12 item 17: the reference predefines nothing; a program using `deque` unimported is invalid there.
+    from azr_env.rounds import Referee, RoundConfig
+
+    response = proposal("def f(x):\n    return list(deque(x))", "[1]")
+    imported = proposal("from collections import deque\ndef f(x):\n    return list(deque(x))", "[1]")
+    with Referee(RoundConfig(task=TaskConfig(predefined_names=False)), executor=executor) as bare:
+        [without, with_import] = bare.validate([("deduction", response, []), ("deduction", imported, [])])
+    assert without.reason == "execution_error" and "deque" in without.detail
+    assert with_import.valid
+    with Referee(RoundConfig(), executor=executor) as ours:
+        [default] = ours.validate([("deduction", response, [])])
+    assert default.valid

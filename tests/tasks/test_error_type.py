@@ -31,3 +31,17 @@ def test_scored_through_the_referee(referee):
     task = Task("error_type", "def f(x):\n    return 1 / x", ("0",), ("ZeroDivisionError",))
     [r] = referee.score([task], [wrap("```output\nZeroDivisionError\n```")])
     assert r.correct and r.reward == 1.0
+
+
+def test_names_compare_case_insensitively_as_in_the_reference():
+    # Issue 12 item 14: the reference keeps the text before the first space and colon, lower-cased.
+    task = Task("error_type", "def f(x):\n    return 1 / x", ("0",), ("ZeroDivisionError",))
+    for answer, correct in [
+        ("zerodivisionerror", True),
+        ("ZeroDivisionError: division by zero", True),
+        ("ZERODIVISIONERROR raised", True),
+        ("ZeroDivisionError()", True),
+        ("Zero DivisionError", False),
+        ("", False),
+    ]:
+        assert ERR.check(task, answer, TaskConfig()).correct is correct, answer

@@ -1,7 +1,7 @@
 import pytest
 from task_helpers import wrap
 
-from azr_env.tasks import Task, TaskConfig, get_task_type
+from azr_env.tasks import Pending, Task, TaskConfig, get_task_type
 
 IND = get_task_type("induction")
 CFG = TaskConfig()
@@ -73,3 +73,35 @@ def test_zero_seed_task_has_six_inputs_and_the_message():
     zero = IND.zero_task()
     assert len(zero.inputs) == 6 and zero.num_shown == 3
     assert zero.message == "Write a function that returns whatever you input"
+
+
+def test_solver_may_rely_on_the_gold_programs_imports(referee):
+    # Issue 12 item 16: the reference prepends the gold program's imports to the solver's program.
+    task = Task("induction", "import math\ndef f(x):\n    return math.floor(x / 2)", tuple(map(str, range(10))),
+                tuple(str(i // 2) for i in range(10)), message="halve")  # fmt: skip
+    answer = wrap("```python\ndef f(x):\n    return math.floor(x / 2)\n```")
+    [result] = referee.score([task], [answer])
+    assert result.correct
+    off = IND.check(task, "def f(x):\n    return math.floor(x / 2)", TaskConfig(induction_gold_imports=False))
+    assert "import math" not in off.jobs[0].program
+
+
+def test_solver_program_is_the_last_block_of_any_tag(referee):
+    task = Task("induction", "def f(x):\n    return x + 1", tuple(map(str, range(10))),
+                tuple(str(i + 1) for i in range(10)), message="add one")  # fmt: skip
+    answers = [
+        wrap("```python\ndef f(x):\n    return x\n```\n```\ndef f(x):\n    return x + 1\n```"),
+        wrap("def f(x):\n    return x + 1"),
+    ]
+    results = referee.score([task] * 2, answers)
+    assert results[0].correct
+    assert (results[1].reward, results[1].reason) == (-1.0, "no_answer")
+    assert results[1].detail == "no fenced code block inside <answer>"  # item 15: the detail says why
+
+
+def test_message_fallbacks_and_the_empty_message_option():
+    inputs = "".join(f"```input\n{i}\n```\n" for i in range(10))
+    assert isinstance(IND.propose(wrap(inputs + "<message>double it</message>"), [DOUBLE], CFG), Pending)
+    empty = wrap(inputs + "```message\n```")
+    assert IND.propose(empty, [DOUBLE], CFG).reason == "no_message"
+    assert isinstance(IND.propose(empty, [DOUBLE], TaskConfig(induction_empty_message=True)), Pending)

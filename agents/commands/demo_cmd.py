@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     selfplay(load_config("cpu-micro", None, {"run_dir": args.run_dir, "total_steps": args.steps}))
 
     if args.bench:
-        from azr_env.benchmarking import executor_bench
+        from azr_benchmarks.executor import main as executor_benchmark
 
         print("\n3. Executor benchmark (programs/s, higher is better)\n")
-        return executor_bench.main(["--rounds", "1"])
+        return executor_benchmark(["--rounds", "1"])
     return 0
