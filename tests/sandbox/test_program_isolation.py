@@ -122,7 +122,10 @@ def test_sysv_ipc_objects_do_not_outlive_their_program(one_worker):
                    "sem = libc.semget(KEY, 1, IPC_CREAT | 0o666)\n"
                    "mq = libc.mq_open(b'/azr-test-queue', 0o102, 0o600, None)\n")  # O_CREAT | O_RDWR
     made = one_worker.run(make, "(shm >= 0, msg >= 0, sem >= 0, mq)")
-    assert made.value_repr == "(True, True, True, -1)", made  # SysV objects may be made; POSIX queues not
+    # POSIX queues are refused (RLIMIT_MSGQUEUE=0). SysV objects: the seccomp filter denies them outright
+    # ("(False, False, False, -1)"); where no filter is installed they may be made, and the worker that held them is
+    # replaced before the next program. The check below must hold either way.
+    assert made.ok and made.value_repr.endswith(", -1)"), made
     look = SYSV + ("found = (libc.shmget(KEY, 0, 0), libc.msgget(KEY, 0), libc.semget(KEY, 0, 0))\n"
                    "tables = [len(open(f'/proc/sysvipc/{t}').read().splitlines()) - 1 for t in ('shm', 'msg', 'sem')]")
     seen = one_worker.run(look, "(found, tables)")
