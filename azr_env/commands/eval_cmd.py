@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("eval", help="evaluate a model on the benchmarks of the paper",
                               description="Generate, score and tabulate: HumanEval+, MBPP+, LiveCodeBench, AIME24/25, "
                                           "AMC23, MATH500, Minerva, OlympiadBench, GSM8K, CRUXEval-I/O.")
-    from azr_evals.backends import EVAL_BACKENDS
+    from azr_evals.backends import EVAL_BACKENDS  # without azr_evals, azr_env.cli shows a one-line stand-in
 
     d = DEFAULTS
     p.add_argument("--list", action="store_true", help="list the benchmarks and their sources, then exit")

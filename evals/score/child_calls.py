@@ -1,7 +1,7 @@
 """Child-side harness: call one solution's entry point on many inputs inside ONE sandboxed execution.
 
 Its source text is sent to the executor as the head of the program, followed by assignments of `_SOLUTION`,
-`_ENTRY`, `_INPUTS_B64`, `_LIMITS` and `_SEGMENTS`; the expression `_azr_main()` then runs it (the parent imports
+`_ENTRY`, `_INPUTS`, `_LIMITS` and `_SEGMENTS`; the expression `_azr_main()` then runs it (the parent imports
 it only for `digest`, see evalplus_score.digests_equal). Running all inputs of a (problem, solution) pair in
 one child is what makes scoring fast (one fork per pair instead of one per input); each input still gets its
 own time limit, via `setitimer` inside the child.
@@ -11,7 +11,9 @@ on how busy the machine is; a wall-clock guard of `_WALL_FACTOR` times the limit
 
 Contract (keep it self-contained: standard library only, nothing from azr_*):
 - the solution is exec'd in a fresh, empty namespace (as evalplus does: `__name__` is not "__main__");
-- printing is swallowed; inputs arrive pickled (they are benchmark data, never model output);
+- printing is swallowed; inputs arrive as "m" + hex of zlib-compressed marshal data (marshal and zlib are
+  already loaded in the zygote, so decoding them costs no import), or "p" + base64 of a pickle for values marshal
+  cannot hold (they are benchmark data, never model output);
 - the child never sees expected outputs: it returns, per input, `[status, output, seconds]` as JSON, where
   status is "ok" | "error" | "timeout", and output is the repr of the value (numpy scalars made Python), or for a
   repr over `_BIG` characters, "#sha256:" + a digest of a canonical form (so equal dicts/sets with different
@@ -23,16 +25,17 @@ Contract (keep it self-contained: standard library only, nothing from azr_*):
 - the result is `{"load_error": str | None, "records": [...]}` (load_error: the solution itself did not run).
 """
 
-import array
-import base64
-import hashlib
+# Imports cost CPU in every child (about 5 ms for hashlib, pickle and base64 together, against 2 ms for the
+# whole job otherwise): the child is forked from a zygote that has json, marshal, zlib, signal, sys, time, io and
+# itertools loaded already; hashlib, array and pickle are imported only where a large output needs a digest.
 import io
 import itertools
 import json
-import pickle
+import marshal
 import signal
 import sys
 import time
+import zlib
 
 _BIG = 4096
 _INT_DIGITS = 640  # the smallest int-to-str digit limit Python allows
@@ -97,9 +100,13 @@ _MARKERS = ("{", ".", "e+", "e-", "inf", "nan", "True", "False", "np.", "numpy")
 def _pack_numbers(value):
     """A flat sequence of ints and floats as raw doubles, so that [2, 3] and [2.0, 3.0] agree as == says; None
     when an int is too large to be a double exactly."""
-    ints = value if float not in set(map(type, value)) else [v for v in value if type(v) is int]
-    if ints and (max(ints) >= _EXACT or min(ints) <= -_EXACT):
-        return None
+    high, low = max(value), min(value)  # C speed; a nan first makes them nan: then check the ints one by one
+    if not (high == high and low == low and high < _EXACT and low > -_EXACT):
+        ints = value if float not in set(map(type, value)) else [v for v in value if type(v) is int]
+        if ints and (max(ints) >= _EXACT or min(ints) <= -_EXACT):
+            return None
+    import array
+
     return (b"L" if isinstance(value, list) else b"T") + array.array("d", value).tobytes()
 
 
@@ -112,6 +119,8 @@ def _plain_structure(value):
 
 
 def _fast_pickle(value):
+    import pickle
+
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=4)
     pickler.fast = True  # no memo: the bytes depend on the values only, not on which objects are shared
@@ -142,12 +151,42 @@ def _feed(hasher, value):
         hasher.update(_fast_pickle(value))  # strings, ints, None (one nesting level): pickling is canonical, fast
         return
     else:
-        text = _repr(value)
-        if text is not None and any(marker in text for marker in _MARKERS):
-            text = None
+        text = _canon_scalar_rows(value) if isinstance(value, list | tuple) else None
+        if text is None:
+            text = _repr(value)
+            if text is not None and any(marker in text for marker in _MARKERS):
+                text = None
     if text is None:
         text = repr(_canon(_plain(value)))
     hasher.update(text.encode("utf-8", "backslashreplace"))
+
+
+_SCALARS = {int, float, bool, str, type(None)}
+
+
+def _canon_scalar_rows(seq):
+    """`repr(_canon(_plain(seq)))`, fast, for a list/tuple of scalars or of lists/tuples of scalars (exact types;
+    these reach here only with a float or bool inside, so the repr path would go through `_canon` anyway); None
+    for any other shape. Each distinct leaf is canonicalised once (equal scalars share their canonical form:
+    1 == 1.0 == True all become ("int", "0x1")), then rows are rebuilt with C-level maps."""
+    kinds = set(map(type, seq))
+    if kinds <= _SCALARS:
+        rows = None
+        leaves = seq
+    elif kinds <= _SEQUENCES:
+        rows = seq
+        leaves = list(itertools.chain.from_iterable(seq))
+        if not set(map(type, leaves)) <= _SCALARS:
+            return None
+    else:
+        return None
+    canon = {leaf: _canon(leaf) for leaf in set(leaves)}
+    get = canon.__getitem__
+    if rows is None:
+        body = list(map(get, seq))
+    else:
+        body = [("list" if type(row) is list else "tuple", list(map(get, row))) for row in rows]
+    return repr(("list" if type(seq) is list else "tuple", body))
 
 
 def _repr(value):
@@ -164,6 +203,8 @@ def _encode(value):
     saved = sys.get_int_max_str_digits()
     sys.set_int_max_str_digits(_INT_DIGITS)
     try:
+        if isinstance(value, str) and len(value) > _BIG:
+            return digest(value)  # its repr is longer still: skip building it twice
         if isinstance(value, list | tuple | dict | set | frozenset) and len(value) > _BIG and not _floats(value):
             text = None
         else:
@@ -180,6 +221,8 @@ def _encode(value):
 
 def digest(value):
     """ "#sha256:" + the digest of a value's canonical form (also used by the parent on parsed float lists)."""
+    import hashlib
+
     hasher = hashlib.sha256()
     _feed(hasher, value)
     return "#sha256:" + hasher.hexdigest()
@@ -222,8 +265,17 @@ def _run_inputs(fn, inputs, records):
         position += count
 
 
+def _load_inputs(blob):
+    if blob[:1] == "m":
+        return marshal.loads(zlib.decompress(bytes.fromhex(blob[1:])))
+    import base64
+    import pickle
+
+    return pickle.loads(base64.b64decode(blob[1:]))
+
+
 def _azr_main():
-    inputs = pickle.loads(base64.b64decode(_INPUTS_B64))  # noqa: F821
+    inputs = _load_inputs(_INPUTS)  # noqa: F821
     records, load_error = [], None
     stdout, stderr = sys.stdout, sys.stderr
     signal.signal(signal.SIGALRM, _alarm)

@@ -24,8 +24,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import marshal
 import math
 import pickle
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,11 +79,20 @@ def _is_floats(value: Any) -> bool:
     return isinstance(value, list | tuple) and len(value) > 0 and all(isinstance(v, float) for v in value)
 
 
+def encode_inputs(inputs: list) -> str:
+    """Inputs as program text for the child: "m" + hex(zlib(marshal)) (no import needed in the child, a third of
+    the size of base64 pickle), or "p" + base64(pickle) when marshal cannot hold a value."""
+    try:
+        return "m" + zlib.compress(marshal.dumps(inputs), 1).hex()
+    except ValueError:
+        return "p" + base64.b64encode(pickle.dumps(inputs, protocol=4)).decode("ascii")
+
+
 def build_job(solution: str, entry_point: str, inputs: list, limits: list[float],
               segments: list[tuple[int, float]]) -> tuple[str, str, float]:
     """The (program, expression, timeout) that runs `solution` on all `inputs` in one child."""
-    blob = base64.b64encode(pickle.dumps(inputs, protocol=4)).decode("ascii")
-    program = (f"{_HARNESS}\n_SOLUTION = {solution!r}\n_ENTRY = {entry_point!r}\n_INPUTS_B64 = {blob!r}\n"
+    blob = encode_inputs(inputs)
+    program = (f"{_HARNESS}\n_SOLUTION = {solution!r}\n_ENTRY = {entry_point!r}\n_INPUTS = {blob!r}\n"
                f"_LIMITS = {limits!r}\n_SEGMENTS = {[list(s) for s in segments]!r}\n")
     # wall-clock safety net only: the child enforces CPU-time limits itself (see child_calls.py)
     return program, "_azr_main()", 5.0 * sum(budget for _, budget in segments) + 30.0
@@ -143,48 +154,95 @@ def compute_references(problems: list[Problem], executor: Executor, config: Eval
 
 def score(pairs: list[tuple[Problem, str]], executor: Executor, config: EvalPlusConfig, *, cache: bool = True,
           progress: bool = True) -> list[Verdict]:
-    """Score (problem, solution program) pairs, pipelined: each problem's canonical run (unless cached) and then
-    its solutions run back to back, problems in parallel over the executor's workers, costliest first. Same
-    verdicts as `compute_references` + `check_solutions`, without a barrier between the two phases."""
-    from concurrent.futures import ThreadPoolExecutor
+    """Score (problem, solution program) pairs. Same verdicts as `compute_references` + `check_solutions`, scheduled
+    for the shortest run: one queue feeds all executor workers, with no barrier. Canonical runs (unknown cost) go
+    first, so every cost is known as early as possible; a problem's solution runs are queued when its canonical run
+    is known (cached, or just finished) and taken costliest first (cost = canonical time). A slow canonical run
+    found late is then followed only by its own solutions, while the other workers finish the rest: the worst
+    case is about (canonical runs)/workers + 2 x the slowest problem, where running problems whole, in input-count
+    order, could leave its two runs back to back at the very end (Mbpp/599: 2 x 24 s)."""
+    import heapq
+    import threading
 
     groups: dict[str, list[int]] = {}
     for index, (problem, _) in enumerate(pairs):
         groups.setdefault(problem.problem_id, []).append(index)
-    cached = {pid: _cached_reference(pairs[idx[0]][0]) if cache else None for pid, idx in groups.items()}
-
-    def cost(pid: str) -> float:  # known canonical time, else the number of inputs as a rough guess
-        ref = cached[pid]
-        return sum(ref.times) * 1000 if ref is not None else len(_all_inputs(pairs[groups[pid][0]][0]))
-
+    refs: dict[str, Reference | None] = {
+        pid: _cached_reference(pairs[idx[0]][0]) if cache else None for pid, idx in groups.items()}
     verdicts: list[Verdict | None] = [None] * len(pairs)
+    queue: list[tuple[tuple[int, float], int, str, int]] = []  # (priority, tie-break, problem id, pair index | -1)
+    cond = threading.Condition()
+    state = {"running": 0, "error": None, "seq": 0}
     bar = None
     if progress and len(pairs) > 1:
         from tqdm import tqdm
 
         bar = tqdm(total=len(pairs), desc="evalplus", unit="sample", leave=False)
 
-    def work(pid: str) -> None:
+    def push(priority: tuple[int, float], pid: str, index: int) -> None:
+        state["seq"] += 1
+        heapq.heappush(queue, (priority, state["seq"], pid, index))
+
+    def queue_solutions(pid: str, ref: Reference) -> None:
+        for index in groups[pid]:
+            push((1, -sum(t for t in ref.times if math.isfinite(t))), pid, index)
+
+    for pid, ref in refs.items():
+        if ref is not None:
+            queue_solutions(pid, ref)
+        else:
+            push((0, -len(_all_inputs(pairs[groups[pid][0]][0]))), pid, -1)
+
+    def run_one(pid: str, index: int) -> None:
         problem = pairs[groups[pid][0]][0]
-        ref = cached[pid]
-        if ref is None:
+        if index < 0:  # the canonical run
             program, expression, timeout = _reference_job(problem, config)
             ref = _reference_from(problem, executor.run(program, expression, timeout_s=timeout))
             if cache:
                 _store_reference(problem, ref)
+            with cond:
+                refs[pid] = ref
+                queue_solutions(pid, ref)
+            return
+        ref = refs[pid]
+        assert ref is not None
         limits, segments = limits_for(ref, config)
-        for index in groups[pid]:
-            solution = pairs[index][1]
-            program, expression, timeout = build_job(solution, problem.meta["entry_point"], _all_inputs(problem),
-                                                     limits, segments)
-            verdicts[index] = _verdict(problem, solution, ref, executor.run(program, expression, timeout_s=timeout))
-            if bar is not None:
-                bar.update(1)
+        solution = pairs[index][1]
+        program, expression, timeout = build_job(solution, problem.meta["entry_point"], _all_inputs(problem),
+                                                 limits, segments)
+        verdicts[index] = _verdict(problem, solution, ref, executor.run(program, expression, timeout_s=timeout))
+        if bar is not None:
+            bar.update(1)
 
-    with ThreadPoolExecutor(max(1, executor.workers)) as pool:
-        list(pool.map(work, sorted(groups, key=cost, reverse=True)))
+    def worker() -> None:
+        while True:
+            with cond:
+                while not queue and state["running"] and state["error"] is None:
+                    cond.wait()
+                if not queue or state["error"] is not None:
+                    return
+                _, _, pid, index = heapq.heappop(queue)
+                state["running"] += 1
+            try:
+                run_one(pid, index)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+                with cond:
+                    state["error"] = state["error"] or exc
+            finally:
+                with cond:
+                    state["running"] -= 1
+                    cond.notify_all()
+
+    threads = [threading.Thread(target=worker, name=f"evalplus-{i}", daemon=True)
+               for i in range(max(1, executor.workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     if bar is not None:
         bar.close()
+    if state["error"] is not None:
+        raise state["error"]
     return [v for v in verdicts if v is not None]
 
 
@@ -196,8 +254,10 @@ def _reference_from(problem: Problem, result: ExecutionResult) -> Reference:
     for index, (status, output, seconds) in enumerate(doc["records"]):
         if status == "ok":
             outputs[index], times[index] = output, seconds
-    # only reprs that can start a float or a sequence of floats are parsed (most outputs are not)
-    floats = [o is not None and o[:1] in _FLOAT_STARTS and _is_floats(parse_literal(o)) for o in outputs]
+    # only reprs that can hold a float are parsed (most outputs cannot): one starting like a number or sequence
+    # and containing what every float repr contains ("." or an exponent, or inf / nan)
+    floats = [o is not None and o[:1] in _FLOAT_STARTS and ("." in o or "e" in o or "n" in o)
+              and _is_floats(parse_literal(o)) for o in outputs]
     return Reference(outputs, times, floats, len(problem.meta["base_input"]))
 
 
