@@ -4,7 +4,9 @@ The proposer is shown one program (from the deduction and abduction buffers) and
 message; the last `induction_num_inputs` (10) inputs are kept and all must run (together, in one sandbox
 process and one time limit; on an error they are re-run one by one to name the failing input). The solver
 sees the message and the first half of the pairs; its program must reproduce every hidden output (binary).
-All hidden inputs run in one sandbox call, whose list of reprs is compared here.
+All hidden inputs run in one sandbox call that never sees the hidden outputs: the list of reprs it returns is
+compared here (exact text or equal literals), and an output only evaluation can judge (`Counter(...)`, `inf`)
+is compared in a second process that runs no solver code.
 """
 
 from __future__ import annotations
@@ -38,7 +40,14 @@ from azr_env.tasks.base import (
 from azr_env.tasks.parsing import answer_section, code_blocks, fenced_blocks, message_text
 from azr_env.tasks.program_task import ZERO_PROGRAM, call_expression, import_lines
 from azr_env.tasks.templates import pair_sections, render
-from azr_env.tasks.values import argument_list_problem, sandbox_same
+from azr_env.tasks.values import (
+    DATA_PRELUDE,
+    argument_list_problem,
+    compare_literals,
+    sandbox_same,
+    truncate_repr,
+    value_problem,
+)
 
 MAX_REPRS_CHARS = 1 << 20  # reprs of all inputs of one induction task, as the executor returns them
 ZERO_MESSAGE = "Write a function that returns whatever you input"
@@ -203,11 +212,11 @@ class InductionTask:
             return Verdict(False, "bad_program", why)
         if config.induction_gold_imports:  # the reference prepends the gold program's imports
             program = import_lines(task.program) + "\n" + program
-        hidden = zip(task.inputs[task.num_shown :], task.outputs[task.num_shown :])
-        cut = output_cut(config)
-        expression = "[" + ", ".join(sandbox_same(gold, call_expression(x), cut) for x, gold in hidden) + "]"
-        job = Job(with_comparer(program_prelude(config) + program), expression)
-        return Pending([job], lambda results: _finish(task, results[0]))
+        # Only the hidden inputs enter the solver's process: its outputs come back as reprs and are compared
+        # here, so code that reads its caller's frame, patches builtins or writes its own reply can neither see
+        # the hidden outputs nor state a verdict.
+        job = Job(program_prelude(config) + program, reprs_expression(task.inputs[task.num_shown :]))
+        return Pending([job], lambda results: _finish(task, results[0], config))
 
     def zero_task(self) -> Task:
         return Task(self.name, ZERO_PROGRAM, ZERO_INPUTS, ZERO_INPUTS, message=ZERO_MESSAGE, source="zero")
@@ -222,12 +231,46 @@ class InductionTask:
         return "\n".join(fence("input", x) for x in task.inputs) + "\n" + fence("message", task.message)
 
 
-def _finish(task: Task, result) -> Verdict:
-    count = len(task.inputs) - task.num_shown
-    flags = sandbox_verdicts(result, count, "the program")
-    if isinstance(flags, Verdict):
-        return flags
-    for index, matched in enumerate(flags):
-        if not matched:
+def states_gold(gold: str, text: str, cut: int = 0) -> bool | None:
+    """Whether the repr `text` of a solver's output states the gold output, decided here: the same text (after
+    the long-output cut), or both small literals equal with `==`; None when only evaluating `text` can tell
+    (a plain data expression such as `Counter({'a': 1})` or `inf`); False when `text` is no data expression."""
+    if cut and len(text) > cut:
+        return truncate_repr(text, cut) == gold
+    if text == gold:
+        return True
+    decided = compare_literals(gold, text)
+    if decided is not None:
+        return decided
+    return None if value_problem(text, "data") is None else False
+
+
+def _finish(task: Task, result, config: TaskConfig) -> Verdict | Pending:
+    golds = task.outputs[task.num_shown :]
+    if not result.ok:
+        return Verdict(False, "answer_error", f"the program failed: {result.error or result.status}"[:500])
+    reprs = _read_reprs(result, len(golds))
+    if reprs is None:
+        return Verdict(False, "answer_error", "the program's outputs could not be read back in full")
+    undecided = []
+    for index, (gold, text) in enumerate(zip(golds, reprs)):
+        same = states_gold(gold, text, output_cut(config))
+        if same is False:
+            return Verdict(False, "wrong", f"hidden case {index + 1} differs")
+        if same is None:
+            undecided.append((index, gold, text))
+    if not undecided:
+        return Verdict(True, "correct")
+    # A fresh process that runs no solver code evaluates the output's data expression beside the gold value.
+    jobs = [Job(with_comparer(DATA_PRELUDE), sandbox_same(gold, text)) for _, gold, text in undecided]
+    return Pending(jobs, lambda results: _finish_values([index for index, _, _ in undecided], results))
+
+
+def _finish_values(indices: list[int], results: list) -> Verdict:
+    for index, result in zip(indices, results):
+        flags = sandbox_verdicts(result, 1, f"comparing hidden case {index + 1}")
+        if isinstance(flags, Verdict):
+            return flags
+        if not flags[0]:
             return Verdict(False, "wrong", f"hidden case {index + 1} differs")
     return Verdict(True, "correct")

@@ -105,3 +105,46 @@ def test_message_fallbacks_and_the_empty_message_option():
     empty = wrap(inputs + "```message\n```")
     assert IND.propose(empty, [DOUBLE], CFG).reason == "no_message"
     assert isinstance(IND.propose(empty, [DOUBLE], TaskConfig(induction_empty_message=True)), Pending)
+
+
+SQUARE = Task("induction", "def f(x):\n    return x * x + 7", tuple(map(str, range(10))),
+              tuple(str(i * i + 7) for i in range(10)), message="square and add")  # fmt: skip
+
+
+def test_the_solver_process_never_sees_the_hidden_outputs(referee):
+    """Solver code runs before anything compares: it must neither read the hidden outputs from its caller nor
+    forge the comparison by patching builtins (both scored correct when the comparison ran beside it)."""
+    reads_caller = ("import ast, sys\n_calls = [0]\n\ndef f(x):\n"
+                    "    consts = [c for c in sys._getframe(1).f_code.co_consts if isinstance(c, str)]\n"
+                    "    _calls[0] += 1\n    return ast.literal_eval(consts[_calls[0] - 1])\n")  # fmt: skip
+    patches_builtins = (
+        "import builtins\n\nclass _Eq:\n    def __eq__(self, other):\n        return True\n\n"
+        "class _F:\n    pass\n\n_eval, _type = eval, type\n"
+        "builtins.eval = lambda src, *a, **k: _Eq() if _type(src) is str else _eval(src, *a, **k)\n"
+        "builtins.type = lambda *v: int if len(v) == 1 and _type(v[0]) in (_Eq, _F) else _type(*v)\n\n"
+        "def f(x):\n    return _F()\n"
+    )  # fmt: skip
+    results = referee.score([SQUARE] * 2, [wrap(f"```python\n{code}```") for code in (reads_caller, patches_builtins)])
+    assert [r.correct for r in results] == [False, False]
+
+
+def test_outputs_are_compared_as_values_when_their_text_differs(referee):
+    """Equal literals with other text, and plain data only evaluation can read (`Counter`, `inf`), still count."""
+    counts = Task("induction", "from collections import Counter\n\ndef f(s):\n    return dict(Counter(s))",
+                  tuple(repr(w) for w in ("aa", "ab", "b", "abc", "", "ba", "cc", "a", "bb", "aab")),
+                  tuple(repr(dict(__import__("collections").Counter(w)))
+                        for w in ("aa", "ab", "b", "abc", "", "ba", "cc", "a", "bb", "aab")),
+                  message="count the letters")  # fmt: skip
+    answers = [
+        "def f(s):\n    out = {}\n    for c in s:\n        out[c] = out.get(c, 0) + 1\n    return out",
+        "from collections import Counter\n\ndef f(s):\n    return Counter(s)",  # Counter(...) == the dict
+        "def f(s):\n    return {c: float(s.count(c)) for c in s}",  # 2.0 == 2: equal literals
+        "def f(s):\n    return {c: s.count(c) + 1 for c in s}",
+        "def f(s):\n    return float('inf')",
+    ]
+    results = referee.score([counts] * len(answers), [wrap(f"```python\n{a}\n```") for a in answers])
+    assert [r.correct for r in results] == [True, True, True, False, False]
+    infinite = Task("induction", "def f(x):\n    return float('inf') if x > 4 else x", tuple(map(str, range(10))),
+                    tuple(map(str, range(5))) + ("inf",) * 5, message="big ones are infinite")  # fmt: skip
+    answer = "import math\n\ndef f(x):\n    return math.inf if x >= 5 else x"
+    assert referee.score([infinite], [wrap(f"```python\n{answer}\n```")])[0].correct
