@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from azr_env.tasks.base import ParsedAnswer, Rejection, TaskConfig, Verdict
+from azr_env.tasks.base import Job, ParsedAnswer, Rejection, TaskConfig, Verdict
 from azr_env.tasks.parsing import is_well_formatted
-from azr_env.tasks.values import DATA_PRELUDE, SANDBOX_COMPARE, read_sandbox_bools
+from azr_env.tasks.values import (
+    DATA_PRELUDE,
+    SANDBOX_COMPARE,
+    compare_literals,
+    read_sandbox_bools,
+    sandbox_same,
+    truncate_repr,
+    value_problem,
+)
 
 RESPONSE_TOO_LONG = "response_too_long"
 ANSWER_TOO_LONG = "answer_too_long"
@@ -87,3 +95,26 @@ def sandbox_verdicts(result: Any, count: int, what: str) -> list[bool] | Verdict
     if flags is None:
         return Verdict(False, "answer_error", f"{what}: the comparison returned no verdict")
     return flags
+
+
+# ---- comparing outputs of solver code --------------------------------------------------------------------------
+# Where the solver's answer is code (an induction program, an expression-mode value), the process that runs it
+# never sees the gold value: it returns a repr, compared here; only plain data that must be evaluated to be
+# compared goes to a second process, which runs no solver code.
+def states_gold(gold: str, text: str, cut: int = 0) -> bool | None:
+    """Whether the repr `text` of a solver's value states the gold value, decided here: the same text (after
+    the long-output cut), or both small literals equal with `==`; None when only evaluating `text` can tell
+    (a plain data expression such as `Counter({'a': 1})` or `inf`); False when `text` is no data expression."""
+    if cut and len(text) > cut:
+        return truncate_repr(text, cut) == gold
+    if text == gold:
+        return True
+    decided = compare_literals(gold, text)
+    if decided is not None:
+        return decided
+    return None if value_problem(text, "data") is None else False
+
+
+def value_comparison(gold: str, text: str) -> Job:
+    """The job comparing a solver value's data `text` with `gold` in a process that runs no solver code."""
+    return Job(with_comparer(DATA_PRELUDE), sandbox_same(gold, text))

@@ -22,8 +22,9 @@ from azr_env.tasks.answer_checks import (
     proposal_precheck,
     sandbox_verdicts,
     solver_precheck,
+    states_gold,
     text_too_long,
-    with_comparer,
+    value_comparison,
 )
 from azr_env.tasks.base import (
     Job,
@@ -40,14 +41,7 @@ from azr_env.tasks.base import (
 from azr_env.tasks.parsing import answer_section, code_blocks, fenced_blocks, message_text
 from azr_env.tasks.program_task import ZERO_PROGRAM, call_expression, import_lines
 from azr_env.tasks.templates import pair_sections, render
-from azr_env.tasks.values import (
-    DATA_PRELUDE,
-    argument_list_problem,
-    compare_literals,
-    sandbox_same,
-    truncate_repr,
-    value_problem,
-)
+from azr_env.tasks.values import argument_list_problem
 
 MAX_REPRS_CHARS = 1 << 20  # reprs of all inputs of one induction task, as the executor returns them
 ZERO_MESSAGE = "Write a function that returns whatever you input"
@@ -231,20 +225,6 @@ class InductionTask:
         return "\n".join(fence("input", x) for x in task.inputs) + "\n" + fence("message", task.message)
 
 
-def states_gold(gold: str, text: str, cut: int = 0) -> bool | None:
-    """Whether the repr `text` of a solver's output states the gold output, decided here: the same text (after
-    the long-output cut), or both small literals equal with `==`; None when only evaluating `text` can tell
-    (a plain data expression such as `Counter({'a': 1})` or `inf`); False when `text` is no data expression."""
-    if cut and len(text) > cut:
-        return truncate_repr(text, cut) == gold
-    if text == gold:
-        return True
-    decided = compare_literals(gold, text)
-    if decided is not None:
-        return decided
-    return None if value_problem(text, "data") is None else False
-
-
 def _finish(task: Task, result, config: TaskConfig) -> Verdict | Pending:
     golds = task.outputs[task.num_shown :]
     if not result.ok:
@@ -262,7 +242,7 @@ def _finish(task: Task, result, config: TaskConfig) -> Verdict | Pending:
     if not undecided:
         return Verdict(True, "correct")
     # A fresh process that runs no solver code evaluates the output's data expression beside the gold value.
-    jobs = [Job(with_comparer(DATA_PRELUDE), sandbox_same(gold, text)) for _, gold, text in undecided]
+    jobs = [value_comparison(gold, text) for _, gold, text in undecided]
     return Pending(jobs, lambda results: _finish_values([index for index, _, _ in undecided], results))
 
 

@@ -107,3 +107,14 @@ def test_bad_answer_mode_is_a_clear_error():
         TaskConfig(answer_mode="code")
     with pytest.raises(ConfigError, match="answer_mode"):
         gym.make("AZR-Deduction-v0", answer_mode="code")
+
+
+def test_an_expression_answer_cannot_read_the_gold_value_from_its_frame(expr_referee):
+    """An expression runs with the program's imports in scope; evaluated beside the gold value, one could read it
+    from its own frame's constants and be scored correct without predicting anything."""
+    task = Task("deduction", "import ast\nimport sys\n\ndef f(x):\n    return sorted(x)[::-1] + [len(x) * 37]",
+                ("[3, 1, 2]",), ("[3, 2, 1, 111]",))  # fmt: skip
+    answers = ["ast.literal_eval(sys._getframe().f_code.co_consts[0])", "sorted([1, 2, 3])[::-1] + [111]",
+               "[3, 2, 1, 111.0]", "[3, 2, 1, 110]"]  # fmt: skip
+    results = expr_referee.score([task] * len(answers), [wrap(f"```output\n{a}\n```") for a in answers])
+    assert [r.correct for r in results] == [False, True, True, False]
