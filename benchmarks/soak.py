@@ -112,7 +112,8 @@ def trainer_soak(steps: int, run_dir: Path, samples: list[dict]) -> subprocess.P
 
     def sample() -> None:
         while proc.poll() is None:
-            samples.append({"t": time.monotonic(), "rss_mb": rss_mb(proc.pid), "fds": open_fds(proc.pid)})
+            samples.append({"t": time.monotonic(), "rss_mb": rss_mb(proc.pid), "fds": open_fds(proc.pid),
+                            "load": os.getloadavg()[0]})
             time.sleep(1.0)
 
     threading.Thread(target=sample, daemon=True).start()
@@ -150,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "executor-host RSS (MB)": [r["rss_mb"] for r in rows],
         "executor-host open fds": [r["fds"] for r in rows],
         "executor processes": [r["sandbox_procs"] for r in rows],
+        "machine load (1-min avg)": [s["load"] for s in samples],  # context: a load trend moves step time too
     }
     print(f"Soak: {len(step_rows)} self-play steps (trainer exit {trainer_rc}), {len(rows) * args.batch} executor "
           f"programs ({len(HOSTILE)} hostile kinds, 1 per batch of {args.batch})")
