@@ -173,6 +173,7 @@ class OpenAIAgent:
         pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts)), thread_name_prefix="azr-http")
         futures: dict[Future, int] = {}
         error: BaseException | None = None
+        finished = False
         try:
             futures = {pool.submit(one, p): i for i, p in enumerate(prompts)}
             pending = set(futures)
@@ -188,10 +189,10 @@ class OpenAIAgent:
                                 other.cancel()
                         continue
                     yield futures[future], future.result()
+            finished = True
         finally:
-            for future in futures:
-                future.cancel()
-            pool.shutdown(wait=True)
+            # closed early or interrupted (Ctrl-C): drop what has not started, do not wait for requests in flight
+            pool.shutdown(wait=finished, cancel_futures=True)
         if error is not None:
             raise error
 
