@@ -13,8 +13,8 @@ from typing import Any
 from azr_evals.types import Problem
 
 from azr_env.errors import ConfigError
+from azr_env.tasks.base import PROMPT_FORMATS  # defined once (r1, raw, chat)
 
-PROMPT_FORMATS = ("r1", "raw", "chat")
 MATH_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
 
 
@@ -57,4 +57,4 @@ def build_prompt(problem: Problem, family: str, prompt_format: str = "r1", *, re
         raise ConfigError(f"no prompt builder for family {family!r}; known: {', '.join(builders)}, cruxeval")
     from azr_env.tasks import format_prompt
 
-    return format_prompt(builders[family](problem), "r1" if prompt_format == "r1" else "raw")
+    return format_prompt(builders[family](problem), prompt_format)

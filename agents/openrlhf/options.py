@@ -15,10 +15,8 @@ from azr_env.errors import ConfigError
 from azr_env.rewards import RewardConfig
 from azr_env.rounds import RoundConfig
 from azr_env.step import StepConfig
-from azr_env.tasks.base import TaskConfig
+from azr_env.tasks.base import PROMPT_FORMATS, TaskConfig
 from azr_env.tasks.registry import AZR_TASK_TYPES
-
-PROMPT_FORMATS = ("r1", "chat")
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,8 @@ def add_azr_args(parser: argparse.ArgumentParser) -> None:
     add("--azr.buffer_dir", type=str, default=None, help="task buffer folder (default <ckpt.path>/azr_buffers)")
     add("--azr.buffer_capacity", type=int, default=d.buffer_capacity, help="tasks kept per buffer")
     add("--azr.buffer_policy", choices=("keep_first", "evict_oldest"), default=d.buffer_policy)
-    add("--azr.prompt_format", choices=PROMPT_FORMATS, default=d.prompt_format, help="r1 template or chat template")
+    add("--azr.prompt_format", choices=PROMPT_FORMATS, default=d.prompt_format,
+        help="r1 (plain-text R1 preamble), raw (unchanged) or chat (the policy's chat template)")
     add("--azr.zero_learnability_reward", type=float, default=RewardConfig().zero_learnability_reward,
         help="proposer reward of a valid task solved always or never (reference -0.5, paper 0)")
     add("--azr.hash_seed_check", type=int, choices=(0, 1), default=int(TaskConfig().hash_seed_check),
@@ -138,7 +137,7 @@ def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConf
     task = TaskConfig(hash_seed_check=bool(a.hash_seed_check), long_output=a.long_output,
                       template_dir=getattr(a, "prompts_from", None),
                       max_prompt_tokens=getattr(a, "max_prompt_tokens", TaskConfig().max_prompt_tokens),
-                      timeout_s=a.exec_timeout_s, prompt_format="raw" if a.prompt_format == "chat" else "r1")
+                      timeout_s=a.exec_timeout_s, prompt_format=a.prompt_format)
     rewards = RewardConfig(zero_learnability_reward=a.zero_learnability_reward)
     max_new = getattr(args.rollout, "max_new_tokens", None) or RoundConfig().max_new_tokens
     rnd = RoundConfig(task=task, rewards=rewards, n_rollouts=a.n_rollouts, workers=a.exec_workers,

@@ -191,7 +191,10 @@ class TaskType(Protocol):
 
 LONG_OUTPUT_POLICIES = ("reject", "truncate")
 ANSWER_MODES = ("data", "expression")
-PROMPT_FORMATS = ("r1", "raw")
+PROMPT_FORMATS = ("r1", "raw", "chat")
+"""How a task prompt reaches the model; the one definition, imported by the envs, trainers and evals. "r1": the
+SPEC §1 preamble in plain text (the reference's); "raw": the user text unchanged; "chat": the user text unchanged,
+wrapped by the model's own chat template where it is generated (the backend or the trainer applies it)."""
 
 
 @dataclass(frozen=True)

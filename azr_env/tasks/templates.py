@@ -96,8 +96,9 @@ def banned_keyword_fields(banned: Sequence[str], banned_error: Sequence[str], te
 
 
 def format_prompt(user_prompt: str, prompt_format: str = "r1", template_dir: str | None = None) -> str:
-    """Wrap a task prompt for the model: "r1" (SPEC §1 preamble, `User:`, `Assistant: <think>`) or "raw"."""
-    if prompt_format == "raw":
+    """Wrap a task prompt for the model: "r1" (SPEC §1 preamble, `User:`, `Assistant: <think>`), "raw", or "chat"
+    (unchanged here: the backend applies the model's chat template)."""
+    if prompt_format in ("raw", "chat"):
         return user_prompt
     if prompt_format == "r1":
         return render("r1", template_dir, prompt=user_prompt)

@@ -30,3 +30,15 @@ def test_missing_template_or_field_names_it():
 def test_config_checks_name_the_value():
     with pytest.raises(ConfigError, match="long_output='cut'"):
         TaskConfig(long_output="cut")
+
+
+def test_prompt_formats_are_defined_once_and_chat_leaves_the_text_to_the_chat_template():
+    import azr_evals.prompts
+    from azr_agents.openrlhf import options
+
+    from azr_env.tasks import base, format_prompt
+
+    assert azr_evals.prompts.PROMPT_FORMATS is base.PROMPT_FORMATS is options.PROMPT_FORMATS
+    assert format_prompt("Solve it.", "chat") == format_prompt("Solve it.", "raw") == "Solve it."
+    assert format_prompt("Solve it.", "r1") != "Solve it."
+    assert base.TaskConfig(prompt_format="chat").prompt_format == "chat"
