@@ -107,12 +107,8 @@ def build_workload(referee: Referee, n_tasks: int, seed: int) -> Workload:
 # ---- the reference pattern (design d), re-written from its description, not copied ---------------------------
 def _reference_runner() -> tuple[object, Callable[[str, str], str | None]]:
     """A one-worker pebble pool and `run(program, expression) -> repr or None` over it (design d)."""
+    from azr_benchmarks.executor import _reference_one
     from pebble import ProcessPool
-
-    try:
-        from azr_benchmarks.executor_bench import _reference_one  # where the executor benchmark moves to
-    except ImportError:
-        from azr_env.benchmarking.executor_bench import _reference_one
 
     pool = ProcessPool(max_workers=1)
 

@@ -1,4 +1,4 @@
-"""What the minimal file-system view and the seccomp filter cost per program: `python benchmarks/sandbox_overhead.py`.
+"""What the minimal file-system view and the seccomp filter cost per program (`azr bench sandbox-overhead`).
 
 Three bubblewrap sandboxes, each an Executor with one worker, every program run on all three back to back, medians:
   1. the old view (the host's root read-only, home hidden), no seccomp filter;
@@ -20,7 +20,8 @@ import subprocess
 import sys
 import time
 
-from azr_env.benchmarking.workload import make_workload
+from azr_benchmarks.workload import make_workload
+
 from azr_env.executor import Executor
 from azr_env.sandbox import isolation
 
@@ -114,7 +115,7 @@ def syscall_ns(with_filter: bool) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="azr bench sandbox-overhead", description=__doc__.splitlines()[0])
     parser.add_argument("--programs", type=int, default=120, help="small programs per variant and round")
     parser.add_argument("--heavy", type=int, default=15, help="syscall-heavy programs per variant and round")
     parser.add_argument("--rounds", type=int, default=2)

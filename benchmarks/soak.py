@@ -88,7 +88,8 @@ def sandbox_processes() -> int:
 
 
 def executor_soak(programs: int, batch: int, rows: list[dict]) -> None:
-    from azr_env.benchmarking.workload import make_workload
+    from azr_benchmarks.workload import make_workload
+
     from azr_env.executor import Executor
 
     honest = make_workload(max(batch, 64), seed=0)

@@ -15,10 +15,7 @@ from azr_env.cli import extra_providing, main
 
 ROOT = Path(__file__).resolve().parents[1]
 # `azr bench` modules that still print a script's usage or internal notes; their owners change them (docs: report).
-HELP_PENDING = {
-    "executor": "azr_env/benchmarking/executor_bench.py sets no prog= and prints its design notes (moves later)",
-    "sandbox-overhead": "benchmarks/sandbox_overhead.py sets no prog= (being changed in another worktree)",
-}
+HELP_PENDING: dict[str, str] = {}
 
 
 def run_python(code: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -22,8 +22,6 @@ UPPER = ("azr_agents", "azr_evals", "azr_benchmarks")
 # Remove a line here when its module has moved (the test fails on a stale line).
 PENDING_MOVE = {
     "azr_env/commands/eval_cmd.py": "evals/commands/eval_cmd.py",
-    "azr_env/commands/selfplay_cmd.py": "agents/commands/selfplay_cmd.py",
-    "azr_env/commands/train_openrlhf_cmd.py": "agents/commands/train_openrlhf_cmd.py",
 }
 BLOCK_AND_IMPORT = """
 import importlib, json, sys, traceback

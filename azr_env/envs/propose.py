@@ -15,8 +15,8 @@ Invalid or badly formatted: −1. Valid, without a `solver`: `validity_only_rewa
 
 ## Info
 `task_type`, `role` ("propose"), `references` (dicts), `prompt_length_unit` at reset ("tokens" when a tokenizer
-was given, else "characters": what the 5600 cap on the prompt counted); after a step also `format_ok`, `valid`, `reason`,
-`detail`, `task` (dict or None), `solve_rate` (None without a solver), `added` (entered the buffer), `reward`.
+was given, else "characters": what the 5600 cap on the prompt counted); after a step also `format_ok`, `valid`,
+`reason`, `detail`, `task` (dict or None), `solve_rate` (None without a solver), `added` (entered the buffer), `reward`.
 
 ## Arguments
 `task_type`, `solver`, `config` (`RoundConfig`), `buffers` (`BufferSet` to share), `buffer_dir` (persist and

@@ -172,7 +172,7 @@ def test_cli_refuses_a_run_folder_that_is_not_empty_without_resume(tmp_path, cap
 
 def test_default_train_python_is_the_checkouts_whatever_the_directory(tmp_path, capsys, monkeypatch):
     """Issue 14 item 9: not `.venv-train/bin/python` relative to wherever the command was started."""
-    from azr_env.commands import train_openrlhf_cmd
+    from azr_agents.commands import train_openrlhf_cmd
 
     monkeypatch.delenv("AZR_TRAIN_PYTHON", raising=False)
     monkeypatch.chdir(tmp_path)

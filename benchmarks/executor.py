@@ -1,4 +1,4 @@
-"""Executor throughput and latency against the designs people use instead (issue: executor benchmark).
+"""Executor throughput and latency against the designs people use instead (`azr bench executor`).
 
 Designs, all on the same workload (`workload.make_workload`), rounds alternating between designs, medians:
   a. azr_env.Executor, fully isolated (bubblewrap + fork per program), `run_many` over `workers` workers;
@@ -25,7 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from azr_env.benchmarking.workload import make_workload
+from azr_benchmarks.workload import make_workload
+
 from azr_env.executor import Executor
 
 Job = tuple[str, str]
@@ -209,7 +210,7 @@ def format_table(results: dict, size: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="azr bench executor", description=__doc__.splitlines()[0])
     parser.add_argument("--programs", type=int, default=240, help="workload size (default 240)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds alternating between designs (median)")
     parser.add_argument("--workers", type=int, default=2, help="parallel workers for designs a-c")
