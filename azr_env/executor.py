@@ -31,7 +31,7 @@ from typing import Literal
 
 from azr_env.errors import ConfigError, ExecutorClosedError
 from azr_env.sandbox.isolation import DEFAULT_PRELOAD, build_worker, resolve_mode
-from azr_env.sandbox.worker import STOP, Job, Lane, Worker
+from azr_env.sandbox.worker import STOP, Lane, PendingRequest, Worker
 
 Status = Literal["ok", "error", "timeout", "memory", "output_limit", "crashed"]
 STATUSES: tuple[str, ...] = ("ok", "error", "timeout", "memory", "output_limit", "crashed")
@@ -171,7 +171,7 @@ class Executor:
                 job = self._jobs.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(job, Job) and not job.future.done():
+            if isinstance(job, PendingRequest) and not job.future.done():
                 job.future.set_exception(ExecutorClosedError("the Executor was closed before this program ran"))
 
     @property
@@ -219,7 +219,7 @@ class Executor:
         for raw in raws:
             raw.add_done_callback(combine)
         for raw in raws:  # the determinism re-run is an independent job: another child, maybe another worker
-            self._jobs.put(Job(request, raw))
+            self._jobs.put(PendingRequest(request, raw))
         return result
 
     def _request(self, program: str, expression: str, timeout_s: float | None,

@@ -20,7 +20,7 @@ from azr_env.tasks.registry import AZR_TASK_TYPES
 
 
 @dataclass(frozen=True)
-class SelfPlayConfig:
+class OpenRLHFSelfPlayConfig:
     """One AZR self-play run on OpenRLHF (the `--azr.*` options)."""
 
     steps: int = 500
@@ -77,7 +77,7 @@ class SelfPlayConfig:
 
 def add_azr_args(parser: argparse.ArgumentParser) -> None:
     """Register the `--azr.*` options (dest names with dots, as OpenRLHF's `hierarchize` expects)."""
-    d = SelfPlayConfig()
+    d = OpenRLHFSelfPlayConfig()
     add = parser.add_argument
     add("--azr.steps", type=int, default=d.steps, help="AZR self-play steps (reference ~500)")
     add("--azr.batch_per_type", type=int, default=d.batch_per_type, help="prompts per task type and role per step")
@@ -131,7 +131,7 @@ def step_config_from_args(a: Any) -> StepConfig:
     return StepConfig(**{k: bool(v) if isinstance(step_options()[k][1], bool) else v for k, v in values.items()})
 
 
-def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConfig:
+def config_from_args(args: Any, *, ckpt_path: str | None = None) -> OpenRLHFSelfPlayConfig:
     """Build the config from hierarchized OpenRLHF args (`args.azr.*`, `args.train.seed`, `args.rollout.*`)."""
     a = args.azr
     task = TaskConfig(hash_seed_check=bool(a.hash_seed_check), long_output=a.long_output,
@@ -143,7 +143,7 @@ def config_from_args(args: Any, *, ckpt_path: str | None = None) -> SelfPlayConf
     rnd = RoundConfig(task=task, rewards=rewards, n_rollouts=a.n_rollouts, workers=a.exec_workers,
                       memory_mb=a.exec_memory_mb, max_new_tokens=max_new, step=step_config_from_args(a))  # fmt: skip
     buffer_dir = a.buffer_dir or (f"{ckpt_path}/azr_buffers" if ckpt_path else None)
-    return SelfPlayConfig(steps=a.steps, batch_per_type=a.batch_per_type, task_types=tuple(a.task_types),
+    return OpenRLHFSelfPlayConfig(steps=a.steps, batch_per_type=a.batch_per_type, task_types=tuple(a.task_types),
                           n_rollouts=a.n_rollouts, seed_tasks_per_type=a.seed_tasks_per_type,
                           seed_max_rounds=a.seed_max_rounds, seed_files=tuple(getattr(a, "seed_files", ())),
                           buffer_dir=buffer_dir,

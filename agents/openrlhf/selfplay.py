@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 from azr_agents.openrlhf.labels import config_to_json, make_label
-from azr_agents.openrlhf.options import SelfPlayConfig
+from azr_agents.openrlhf.options import OpenRLHFSelfPlayConfig
 
 from azr_env import step as step_lib
 from azr_env.buffer import BufferSet
@@ -96,7 +96,7 @@ class SelfPlay:
             (None: `max_prompt_chars` characters).
     """
 
-    def __init__(self, config: SelfPlayConfig, rollout: RolloutFn,
+    def __init__(self, config: OpenRLHFSelfPlayConfig, rollout: RolloutFn,
                  wrap_prompt: Callable[[str], str] | None = None, tokenizer: Any = None) -> None:  # fmt: skip
         self.config = config
         self.rollout = rollout

@@ -149,7 +149,7 @@ def _read_exact(fd: int, size: int, deadline_s: float) -> bytes:
 
 
 @dataclass
-class Job:
+class PendingRequest:
     """One request waiting for its worker; `future` receives the reply dict (or a crash dict)."""
 
     request: dict
@@ -190,7 +190,7 @@ class Lane(threading.Thread):
         self.jobs = jobs
         self.depth = depth
         self.grace_s = grace_s
-        self.inflight: deque[Job] = deque()
+        self.inflight: deque[PendingRequest] = deque()
 
     def run(self) -> None:
         stopping = False
@@ -213,7 +213,7 @@ class Lane(threading.Thread):
             if self.inflight:
                 self._receive_head()
 
-    def _send(self, job: Job) -> bool:
+    def _send(self, job: PendingRequest) -> bool:
         try:
             self.worker.send(job.data)
         except WorkerFailure as exc:
@@ -248,7 +248,7 @@ class Lane(threading.Thread):
             self.jobs.put(self.inflight.popleft())
         self.worker.retire()
 
-    def _fail(self, job: Job, exc: Exception) -> None:
+    def _fail(self, job: PendingRequest, exc: Exception) -> None:
         """The worker is gone: fail `job`, requeue the requests behind it (they never ran)."""
         job.future.set_result({"status": "crashed", "error": f"executor worker failed: {exc}"})
         while self.inflight:

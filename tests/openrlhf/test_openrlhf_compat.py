@@ -81,4 +81,4 @@ def test_check_mode_works_in_the_cpu_train_environment(tmp_path):
                            "--azr.batch_per_type", "16", "--train.batch_size", "32"],
                           capture_output=True, text=True, timeout=600, cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "SelfPlayConfig(steps=500, batch_per_type=16" in proc.stdout
+    assert "OpenRLHFSelfPlayConfig(steps=500, batch_per_type=16" in proc.stdout

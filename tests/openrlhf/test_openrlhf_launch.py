@@ -171,4 +171,4 @@ def test_hooks_make_openrlhfs_train_build_the_azr_trainer():
 def test_check_mode_prints_the_azr_config(tmp_path, capsys):
     entry.main(["--check", *_argv("qwen2.5-coder-3b-1gpu", tmp_path), "--azr.steps", "7"])
     out = capsys.readouterr().out
-    assert "SelfPlayConfig(steps=7" in out and "batch_per_type=64" in out
+    assert "OpenRLHFSelfPlayConfig(steps=7" in out and "batch_per_type=64" in out

@@ -19,7 +19,7 @@ pytest.importorskip("openrlhf.utils.agent", reason="OpenRLHF is not installed in
 import torch
 from azr_agents.openrlhf import labels
 from azr_agents.openrlhf.agent import AgentExecutor
-from azr_agents.openrlhf.options import SelfPlayConfig
+from azr_agents.openrlhf.options import OpenRLHFSelfPlayConfig
 from azr_agents.openrlhf.selfplay import SelfPlay, outcome
 from openrlhf.trainer.ppo_utils.samples_generator import SamplesGenerator
 from openrlhf_engines import Oracle, ScriptedEngine
@@ -60,14 +60,14 @@ class InProcessEngines:
         return [[self.generator._process_response_into_experience(r, max_len=16384) for r in g] for g in groups]
 
 
-def _config(tmp_path, prompt_format: str = "r1", **kw) -> SelfPlayConfig:
+def _config(tmp_path, prompt_format: str = "r1", **kw) -> OpenRLHFSelfPlayConfig:
     task = TaskConfig(timeout_s=5.0, prompt_format="raw" if prompt_format == "chat" else "r1")
     # "current": this step's new tasks are this step's solver prompts (the reference's "previous" is tested in
     # tests/test_step_options.py)
     rnd = RoundConfig(task=task, workers=2, memory_mb=512, n_rollouts=4, step=StepConfig(solver_batch_source="current"))
     options = {"steps": 2, "batch_per_type": 4, "n_rollouts": 4, "seed_tasks_per_type": 3,
                "buffer_dir": str(tmp_path / "buffers"), **kw}
-    return SelfPlayConfig(round=rnd, prompt_format=prompt_format, **options)
+    return OpenRLHFSelfPlayConfig(round=rnd, prompt_format=prompt_format, **options)
 
 
 @pytest.fixture(scope="module")
