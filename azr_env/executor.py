@@ -134,12 +134,16 @@ class Executor:
 
     # ------------------------------------------------------------------------------------------- public API
     def run(self, program: str, expression: str, *, timeout_s: float | None = None,
-            check_determinism: bool = False) -> ExecutionResult:
-        """Exec `program` in a fresh namespace in a fresh process, then eval `expression` there."""
+            check_determinism: bool | str = False) -> ExecutionResult:
+        """Exec `program` in a fresh namespace in a fresh process, then eval `expression` there.
+
+        `check_determinism`: True evaluates the expression twice in the child AND runs the program again in
+        another process, comparing both on this side; "in_child" only does the former, for callers that compare
+        a second process's result themselves (the rounds' hash-seed re-run is that process)."""
         return self._submit(program, expression, timeout_s, check_determinism).result()
 
     def run_many(self, jobs: Iterable[tuple[str, str]], *, timeout_s: float | None = None,
-                 check_determinism: bool = False) -> list[ExecutionResult]:
+                 check_determinism: bool | str = False) -> list[ExecutionResult]:
         """Run (program, expression) pairs in parallel over the workers; results come back in input order."""
         self._check_open()
         jobs = list(jobs)
@@ -150,7 +154,7 @@ class Executor:
         return [future.result() for future in futures]
 
     async def arun(self, program: str, expression: str, *, timeout_s: float | None = None,
-                   check_determinism: bool = False) -> ExecutionResult:
+                   check_determinism: bool | str = False) -> ExecutionResult:
         """`run` for asyncio code: awaits the result without blocking the event loop or holding a thread."""
         return await asyncio.wrap_future(self._submit(program, expression, timeout_s, check_determinism))
 
@@ -206,7 +210,7 @@ class Executor:
             raise ExecutorClosedError("this Executor is closed; create a new one (or use it inside `with`)")
 
     def _submit(self, program: str, expression: str, timeout_s: float | None,
-                check_determinism: bool) -> Future:
+                check_determinism: bool | str) -> Future:
         """Queue one program for the next free worker lane; the future resolves to an ExecutionResult."""
         self._check_open()
         request = self._request(program, expression, timeout_s, check_determinism)
@@ -214,7 +218,7 @@ class Executor:
         if isinstance(request, ExecutionResult):
             result.set_result(request)
             return result
-        raws: list[Future] = [Future() for _ in range(2 if check_determinism else 1)]
+        raws: list[Future] = [Future() for _ in range(2 if check_determinism is True else 1)]
         combine = functools.partial(_to_result, result, raws)
         for raw in raws:
             raw.add_done_callback(combine)
@@ -223,7 +227,9 @@ class Executor:
         return result
 
     def _request(self, program: str, expression: str, timeout_s: float | None,
-                 check_determinism: bool) -> dict | ExecutionResult:
+                 check_determinism: bool | str) -> dict | ExecutionResult:
+        if check_determinism not in DETERMINISM_CHECKS:
+            raise ConfigError(f"check_determinism={check_determinism!r}; choose one of {DETERMINISM_CHECKS}")
         for name, value in (("program", program), ("expression", expression)):
             if not isinstance(value, str):
                 raise ConfigError(f"{name} must be a str, got {type(value).__name__}")
@@ -240,6 +246,7 @@ class Executor:
                 "check_determinism": bool(check_determinism)}
 
 
+DETERMINISM_CHECKS = (False, True, "in_child")
 _FIELDS = ("status", "value_repr", "error", "stdout", "duration_s", "deterministic", "truncated", "stdout_truncated")
 # Requests kept in each worker's pipe: the next program is already waiting while the current one runs.
 PIPELINE_DEPTH = 2

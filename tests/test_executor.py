@@ -180,3 +180,14 @@ def test_large_requests_and_replies_do_not_deadlock_the_pipelined_workers():
         results = ex.run_many(jobs)
     assert [r.value_repr[-2:] for r in results] == [f"{i}'" for i in range(6)]
     assert all(len(r.value_repr) == 300_003 for r in results)
+
+
+def test_in_child_determinism_check_keeps_the_double_call_and_refuses_unknown_modes(executor):
+    """"in_child": the child's double call still catches state kept across calls; no second process is asked for
+    (the caller compares another process's result itself); anything else is a ConfigError."""
+    stateful = "calls = []\ndef f():\n    calls.append(1)\n    return len(calls)"
+    assert executor.run(stateful, "f()", check_determinism="in_child").deterministic is False
+    assert executor.run("def f():\n    return 7", "f()", check_determinism="in_child").deterministic is True
+    assert executor.run("def f():\n    return 7", "f()").deterministic is None
+    with pytest.raises(ConfigError, match="check_determinism"):
+        executor.run("def f():\n    return 7", "f()", check_determinism="twice")

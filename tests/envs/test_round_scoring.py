@@ -95,3 +95,43 @@ def test_literal_answers_never_run_and_identical_answers_run_once_in_one_call(re
                                             True, True, False, False]  # fmt: skip
     assert referee.executor_calls - calls == 1  # every run of the batch went out together
     assert referee.executor_programs - programs == 4  # abduction 3 and 4.0, induction gold and wrong
+
+
+def _proposal(program: str, x: str) -> str:
+    return f"<think>x</think>\n<answer>```python\n{program}\n```\n```input\n{x}\n```</answer>"
+
+
+class RecordingExecutor:
+    """The real executor, recording how many processes each `run_many` asks for."""
+
+    def __init__(self, executor):
+        self.executor, self.processes = executor, 0
+
+    def run_many(self, jobs, **kwargs):
+        jobs = list(jobs)
+        self.processes += len(jobs) * (2 if kwargs.get("check_determinism") is True else 1)
+        return self.executor.run_many(jobs, **kwargs)
+
+
+@pytest.mark.parametrize("hash_seed_check", [True, False])
+def test_validation_runs_two_processes_per_program_with_or_without_the_hash_seed_rerun(executor, hash_seed_check):
+    """The cross-process determinism comparison is the executor's second run or, when the hash-seed re-run
+    follows, that re-run itself: never both (it was 3 processes per program with the hash-seed check)."""
+    from azr_env.executor import Executor
+
+    programs = [f"def f(a):\n    return a * {k} + {k}" for k in range(4)]
+    with Executor(workers=1, hash_seed=1) as seeded:
+        main, other = RecordingExecutor(executor), RecordingExecutor(seeded)
+        with Referee(RoundConfig(), executor=main, hash_executor=other) as ref:
+            results = ref.validate([("deduction", _proposal(p, "3"), []) for p in programs],
+                                   hash_seed_check=hash_seed_check)  # fmt: skip
+    assert [r.valid for r in results] == [True] * 4
+    assert main.processes + other.processes == 2 * len(programs)
+    assert other.processes == (len(programs) if hash_seed_check else 0)
+
+
+def test_a_state_keeping_program_is_still_rejected_when_the_check_stays_in_the_child(referee):
+    program = "calls = []\n\ndef f(a):\n    calls.append(a)\n    return len(calls)"
+    for hash_seed_check in (True, False):
+        [result] = referee.validate([("deduction", _proposal(program, "3"), [])], hash_seed_check=hash_seed_check)
+        assert not result.valid and result.reason == "nondeterministic", result
