@@ -1,8 +1,10 @@
 """The `azr` lm-eval model: any azr agent backend (HF, vLLM, OpenAI-compatible HTTP, scripted) behind lm-eval's
 `generate_until`. Prompts are wrapped like `azr eval` wraps them (R1 template by default, or raw/chat).
 
-Model args (`--model_args key=value,...`): backend (hf | vllm | openai | random | oracle), model, base_url,
-prompt_format (r1 | raw | chat), batch_size, seed; lm-eval's `--device` goes to the HF backend.
+Model args (`--model_args key=value,...`): backend (hf | vllm | openai | random), model, base_url,
+prompt_format (r1 | raw | chat), batch_size, seed; lm-eval's `--device` goes to the HF backend. With backend
+openai, chat format uses the `/v1/chat/completions` route (as `azr eval` does), and api_key (default
+$OPENAI_API_KEY), system_prompt, concurrency, max_retries, timeout_s are the server options.
 Log-likelihood requests are not supported: the agent interface only generates.
 """
 
@@ -28,9 +30,21 @@ class AZRLM(LM):
             raise ConfigError(f"prompt_format={prompt_format!r}; choose r1, raw or chat")
         self.prompt_format, self.seed, self.max_gen_toks = prompt_format, int(seed), int(max_gen_toks)
         self.batch_size = int(batch_size) if str(batch_size).isdigit() else 16
+        if agent is None and backend == "openai":
+            import os
+
+            from azr_evals.backends import build_agent
+
+            types = {"system_prompt": str, "concurrency": int, "max_retries": int, "timeout_s": float}
+            info = {"backend": "openai", "model": model, "base_url": base_url,
+                    **{k: types[k](kwargs[k]) for k in types if kwargs.get(k) is not None}}
+            agent = build_agent(info, prompt_format,
+                                api_key=kwargs.get("api_key") or os.environ.get("OPENAI_API_KEY") or None)
         if agent is None:
             from azr_agents.models import make_agent
+            from azr_evals.backends import check_backend
 
+            check_backend(backend)  # the oracle answers only its own AZR tasks: 0 % here, so it is refused
             options = dict(kwargs)
             if base_url:
                 options["base_url"] = base_url

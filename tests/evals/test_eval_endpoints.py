@@ -133,3 +133,29 @@ def test_resume_after_an_outage_does_not_re_ask_answered_prompts(shared_data, tm
     assert len(second) == 7 and not first & set(second)  # only the unanswered prompts were asked again
     results = json.loads((out / "results.json").read_text())
     assert results["benchmarks"]["aime24"]["samples"] == 12
+
+
+def test_lm_eval_bridge_uses_the_chat_route_and_refuses_the_oracle(tmp_path, monkeypatch):
+    pytest.importorskip("lm_eval")
+    from azr_evals.lm_eval_bridge.model import AZRLM
+
+    from azr_env.errors import ConfigError
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-bridge")
+
+    class Request:
+        args = ("What is 6 * 7?", {"until": ["</answer>"], "max_gen_toks": 32})
+
+    fake = FakeOpenAI()
+    with serve(fake) as url:
+        lm = AZRLM(backend="openai", model="served-model", base_url=url, prompt_format="chat",
+                   system_prompt="Be brief.")
+        (answer,) = lm.generate_until([Request()])
+    assert "\\boxed{42}" in answer
+    (request,) = fake.requests
+    assert request["path"] == "/v1/chat/completions" and request["body"]["stop"] == ["</answer>"]
+    assert request["body"]["messages"] == [{"role": "system", "content": "Be brief."},
+                                           {"role": "user", "content": "What is 6 * 7?"}]
+    assert request["headers"]["authorization"] == "Bearer sk-bridge"
+    with pytest.raises(ConfigError, match="oracle"):
+        AZRLM(backend="oracle")
