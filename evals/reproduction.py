@@ -104,12 +104,14 @@ def compare(original: Path, old: dict[str, Any], new: dict[str, Any], out_dir: P
 
 
 def reproduce(results_path: str | Path, *, agent: Any = None, out_dir: str | Path | None = None,
-              api_key: str | None = None, progress: bool = True, log: Any = print) -> Reproduction:
+              api_key: str | None = None, data_dir: str | Path | None = None, progress: bool = True,
+              log: Any = print) -> Reproduction:
     """Re-run the configuration of `results_path` into `out_dir` (default: `<its folder>-reproduce`).
 
     The agent is rebuilt from the recorded backend, model and server options unless `agent` is given (a run
     made with a Python function must pass it again); the API key is never recorded, so pass `api_key` (the CLI
-    reads --api-key / $OPENAI_API_KEY).
+    reads --api-key / $OPENAI_API_KEY). `data_dir` replaces the recorded data folder (data moved to another
+    machine); whether the files are the same shows in the data hashes of the comparison.
     """
     from azr_evals.backends import build_agent
     from azr_evals.runner import EvalConfig, run
@@ -119,7 +121,9 @@ def reproduce(results_path: str | Path, *, agent: Any = None, out_dir: str | Pat
         old = json.loads(original.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot read results file {original}: {exc}") from exc
-    settings = old.get("settings") or {}
+    settings = dict(old.get("settings") or {})
+    if data_dir is not None:
+        settings["data_dir"] = str(data_dir)
     info = (old.get("reproducibility") or {}).get("agent")
     if "benchmarks" not in settings or not isinstance(settings["benchmarks"], list):
         raise DataError(f"{original} records no run configuration (written by an older azr eval?); "

@@ -41,7 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the benchmarks and their sources, then exit")
     p.add_argument("--reproduce", type=Path, metavar="RESULTS_JSON",
                    help="re-run the configuration recorded in a results.json (into --out, default "
-                        "<its folder>-reproduce) and report configuration and score differences")
+                        "<its folder>-reproduce; --data-dir may point at moved data) and report configuration and "
+                        "score differences")
     p.add_argument("--model", help="model folder, 'cpu-micro', or the server's model name (--backend openai)")
     p.add_argument("--backend", help=f"{', '.join(EVAL_BACKENDS)} (default {d['backend']})")
     p.add_argument("--base-url", help="OpenAI-compatible server URL including /v1 (backend openai)")
@@ -165,7 +166,8 @@ def run(args: argparse.Namespace) -> int:
     if args.reproduce:
         from azr_evals.reproduction import reproduce
 
-        report = reproduce(args.reproduce, out_dir=args.out, api_key=api_key, progress=not args.no_progress)
+        report = reproduce(args.reproduce, out_dir=args.out, api_key=api_key, data_dir=args.data_dir,
+                           progress=not args.no_progress)
         print(report.text())
         return 0
     from azr_evals.backends import build_agent

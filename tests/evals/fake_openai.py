@@ -36,6 +36,7 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []  # every request: path, headers, body, time, status
         self.answered: list[dict[str, Any]] = []  # bodies answered with 200
         self.in_flight = self.max_in_flight = 0
+        self.granted = 0  # successful answers promised (checked and counted together, so fail_after is exact)
         self.lock = threading.Condition()
 
     def prompt_of(self, body: dict[str, Any]) -> str:
@@ -59,7 +60,8 @@ class FakeOpenAI:
                 status = 200
             else:
                 with self.lock:
-                    outage = self.fail_after is not None and len(self.answered) >= self.fail_after
+                    outage = self.fail_after is not None and self.granted >= self.fail_after
+                    self.granted += not outage
                 status = 500 if outage else 200
             entry["status"] = status
             if status != 200:

@@ -105,7 +105,17 @@ def test_reproduce_reports_configuration_and_score_differences(shared_data, tmp_
         (data / "aime24" / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         assert main(["eval", "--reproduce", str(out / "results.json"), "--out", str(tmp_path / "moved"),
                      "--no-progress"]) == 0
-    moved = capsys.readouterr().out
+        moved_text = capsys.readouterr().out
+        copy = tmp_path / "copy"
+        (copy / "aime24").mkdir(parents=True)
+        (copy / "aime24" / "test.jsonl").write_text(source)  # the original data, moved to another folder
+        capsys.readouterr()
+        assert main(["eval", "--reproduce", str(out / "results.json"), "--data-dir", str(copy), "--out",
+                     str(tmp_path / "copied"), "--no-progress"]) == 0
+        copied = capsys.readouterr().out
+        assert "settings.data_dir" in copied and "score differences: none" in copied
+        assert "reproducibility.data.aime24.files" not in copied  # same files, same hashes
+    moved = moved_text
     assert "reproducibility.data.aime24.files.aime24/test.jsonl" in moved
     assert "reproducibility.data.aime24.problems_sha256" in moved
     assert "aime24: 0.0 -> 33.3 (+33.3); verdict changed on 1: aime24/61" in moved
