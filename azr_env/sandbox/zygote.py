@@ -61,6 +61,11 @@ NONDETERMINISTIC_MODULES = ("random", "_random", "secrets", "time", "datetime", 
 # os functions that read the pid, the clock, entropy or host state; a validation run gets ones that raise.
 NONDETERMINISTIC_OS_NAMES = ("urandom", "getrandom", "getpid", "getppid", "getpgrp", "getpgid", "getsid", "times",
                              "getloadavg", "cpu_count", "sched_getaffinity", "uname", "getlogin", "get_terminal_size")
+# What a validation run's own code may not read: the kernel's view of the process and the machine (/proc/uptime is
+# a clock, /proc/self/stat the pid, /proc/loadavg the host's load) and what is left of the host (the minimal /etc).
+HOST_STATE_PATHS = ("/proc", "/sys", "/dev", "/etc", "/run", "/var")
+HOST_READ_EVENTS = frozenset({"open", "os.listdir", "os.scandir", "os.chdir"})
+HOST_PATH_OS_NAMES = ("readlink", "stat", "lstat", "access")  # no audit event; readlink('/proc/self') is the pid
 # Library files that import on a caller's behalf: an import they make is attributed to whoever called them.
 _IMPORT_TRAMPOLINES = ("importlib", "<frozen", "pkgutil", "runpy", "pickle", "copyreg", "zipimport")
 
@@ -514,6 +519,38 @@ def close_nondeterminism_sources(references):
             os.__dict__[name] = _refused_to_the_program(os.__dict__[name])
     os.__dict__["environ"] = _EnvironmentForLibrariesOnly(os.environ)  # getattr(os, "envi" + "ron") too
     sys.meta_path.insert(0, _BlockImports(frozenset(NONDETERMINISTIC_MODULES)))
+    for name in HOST_PATH_OS_NAMES:
+        os.__dict__[name] = _refusing_host_paths(os.__dict__[name])
+    sys.addaudithook(_refuse_host_reads)
+
+
+def _is_host_state(path):
+    try:
+        path = os.path.abspath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return False
+    return path != "/dev/null" and any(path == p or path.startswith(p + "/") for p in HOST_STATE_PATHS)
+
+
+def _refusing_host_paths(function):
+    """`function` refusing host-state paths for whoever calls it in a validation run (see `_refuse_host_reads`)."""
+
+    def guarded(path, *args, **kwargs):
+        if not isinstance(path, int) and _is_host_state(path):
+            raise PermissionError(f"not allowed: {path!r} is host state")
+        return function(path, *args, **kwargs)
+
+    return guarded
+
+
+def _refuse_host_reads(event, args):
+    """Audit hook of a validation run: nothing the run does opens or lists host-state paths (a clock in
+    /proc/uptime, the pid in /proc/self/stat, the machine in /proc/loadavg and /sys); /dev/null stays usable.
+    Unlike the import guard this does not ask who is calling: library code run for the program counts as the
+    program (pathlib reading /proc/uptime for it, or code compiled under a library's file name)."""
+    if event in HOST_READ_EVENTS and args and not isinstance(args[0], int) and _is_host_state(args[0]):
+        raise PermissionError(f"not allowed: {args[0]!r} is host state; this program's output must be a function "
+                              "of its input")
 
 
 class _EnvironmentForLibrariesOnly(MutableMapping):

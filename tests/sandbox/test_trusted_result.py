@@ -53,14 +53,15 @@ def test_statuses_the_executor_observes_cannot_be_claimed_by_the_program(ex, sta
 def test_a_forged_deterministic_flag_is_checked_in_another_process(ex):
     """A frame claiming `deterministic: true` for a random value, then a clean exit: the second run, in another
     process, gives another value, so the result is not deterministic (it used to be accepted as such)."""
-    program = FORGE + "forge(repr(int.from_bytes(open('/dev/urandom', 'rb').read(8), 'big')))\nos._exit(0)"
+    # tempfile's names come from a `random` the library seeds per process: a source the run-time ban leaves open
+    program = FORGE + "import tempfile\nforge(repr(tempfile.mktemp()))\nos._exit(0)"
     result = ex.run(program, "None", check_determinism=True)
     assert result.status == "ok" and result.deterministic is False, result
 
 
 def test_a_value_fixed_per_process_is_not_deterministic(ex):
     """Two calls in one process agree (the value is drawn once, at import), two processes do not."""
-    program = "SEED = open('/dev/urandom', 'rb').read(8)\ndef f(a):\n    return (a, SEED.hex())"
+    program = "import tempfile\nSEED = tempfile.mktemp()\ndef f(a):\n    return (a, SEED)"
     result = ex.run(program, "f(1)", check_determinism=True)
     assert result.status == "ok" and result.deterministic is False, result
 
@@ -85,9 +86,18 @@ def test_the_in_process_double_call_still_catches_state_kept_across_calls(ex):
         "import pkgutil\ndef f():\n    return pkgutil.resolve_name('random').random() < 0.5",
         "import os\ndef f():\n    return len(getattr(os, 'envi' + 'ron')['PYTHONHASHSEED'])",
         "import importlib\ndef f():\n    return importlib.import_module('hash' + 'lib').md5(b'').hexdigest()",
+        "def f():\n    return int(float(open('/proc/uptime').read().split()[0])) % 2",
+        "import pathlib\ndef f():\n    return int(pathlib.Path('/proc/self/stat').read_text().split()[0]) % 2",
+        "import os\ndef f():\n    return int(os.readlink('/proc/self')) % 2",
+        "import os\ndef f():\n    return len(os.listdir('/proc')) % 2",
+        "import os\ndef f():\n    return os.stat('/proc/self').st_ino % 2",
+        # code compiled under a library's file name is still the program's
+        "src = 'def g():\\n    return open(\"/proc/loadavg\").read()'\n"
+        "ns = {}\nexec(compile(src, '/usr/lib/python3/x.py', 'exec'), ns)\ndef f():\n    return len(ns['g']()) % 2",
     ],
     ids=["import_module-time", "__import__-random", "secrets", "urandom", "pid", "sys.modules", "statistics.random",
-         "pkgutil", "getattr-environ", "import_module-hashlib"],
+         "pkgutil", "getattr-environ", "import_module-hashlib", "proc-uptime", "pathlib-proc-stat",
+         "readlink-proc-self", "listdir-proc", "stat-proc-self", "compiled-as-library"],
 )
 def test_a_validation_run_cannot_read_clocks_entropy_or_the_pid(ex, program):
     """With check_determinism (how proposals are validated) these sources fail at run time, whatever the
