@@ -230,7 +230,8 @@ class TaskConfig:
     induction_num_inputs: int = 10
     """Inputs an induction proposal must give; the last ones written are kept (reference: 10)."""
     prompt_format: str = "r1"
-    """"r1": wrap prompts in the R1 preamble (reference); "raw": the bare user prompt (for chat templates)."""
+    """"r1": wrap prompts in the R1 preamble (reference); "raw": the bare user prompt; "chat": the bare user prompt,
+    which the backend wraps in the model's chat template (see PROMPT_FORMATS)."""
     template_dir: str | None = None
     """Folder whose `<name>.txt` files override the packaged prompt templates, or the path of a user's copy of the
     reference's prompts.py, read as data (`--prompts-from`: the reference's prompts byte for byte); None: packaged."""
