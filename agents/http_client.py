@@ -125,7 +125,15 @@ class OpenAIAgent:
                 cause = f"{type(exc).__name__}: {exc}"
                 continue
             if resp.status_code == 200:
-                return resp.json()
+                try:
+                    data = resp.json()
+                except ValueError:  # a proxy's HTML page, a cut connection: retried like a 5xx
+                    cause = f"HTTP 200 with a body that is not JSON: {resp.text[:200]!r}"
+                    continue
+                if isinstance(data, dict):
+                    return data
+                cause = f"HTTP 200 with JSON that is not an object: {resp.text[:200]!r}"
+                continue
             cause = f"HTTP {resp.status_code}: {resp.text[:300]}"
             wait_s = _retry_after(resp.headers.get("retry-after"))
             if resp.status_code not in RETRY_STATUS:
@@ -133,15 +141,22 @@ class OpenAIAgent:
         raise BackendUnavailableError(f"{url} failed after {self.max_retries + 1} attempts; last error: {cause}")
 
     def _parse(self, data: dict[str, Any], n: int) -> list[Generation]:
-        choices = sorted(data.get("choices", []), key=lambda c: c.get("index", 0))
-        if len(choices) != n:
-            raise BackendUnavailableError(f"server returned {len(choices)} choices, asked for n={n}")
-        out = []
-        for c in choices:
-            text = c["message"]["content"] if self.mode == "chat" else c["text"]
-            lp = (c.get("logprobs") or {}).get("token_logprobs") if self.mode == "completions" else None
-            out.append(Generation(text=text or "", logprobs=lp, finish_reason=c.get("finish_reason")))
-        return out
+        """Generations from a response body; any other shape is a one-line BackendUnavailableError."""
+        try:
+            choices = sorted(data.get("choices") or [], key=lambda c: c.get("index", 0))
+            if len(choices) != n:
+                raise BackendUnavailableError(f"server returned {len(choices)} choices, asked for n={n}")
+            out = []
+            for c in choices:
+                text = c["message"]["content"] if self.mode == "chat" else c["text"]
+                if text is not None and not isinstance(text, str):
+                    raise TypeError(f"text is {type(text).__name__}")
+                lp = (c.get("logprobs") or {}).get("token_logprobs") if self.mode == "completions" else None
+                out.append(Generation(text=text or "", logprobs=lp, finish_reason=c.get("finish_reason")))
+            return out
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise BackendUnavailableError(f"{self.base_url}{ROUTES[self.mode]} answered in an unexpected shape "
+                                          f"({type(exc).__name__}: {exc}): {str(data)[:200]}") from None
 
     def generate(
         self, prompts: list[str], *, n: int = 1, temperature: float = 1.0, top_p: float = 1.0,

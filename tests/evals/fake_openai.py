@@ -21,8 +21,9 @@ class FakeOpenAI:
 
     Args:
         answer: body -> completion text (default: a fixed boxed answer).
-        script: actions for the first requests, in arrival order: an int status code to return, or
-            ("stall", seconds) to sleep before answering 200 (past the client's timeout).
+        script: actions for the first requests, in arrival order: an int status code to return,
+            ("stall", seconds) to sleep before answering 200 (past the client's timeout), or ("body", text) to
+            answer 200 with that raw text as the body.
         fail_after: after this many successful answers, every request gets HTTP 500 (an outage).
         hold_until: keep each request waiting until this many are in flight at once (or 5 s pass), so a
             concurrency bound is reached for certain, without relying on timing.
@@ -53,6 +54,9 @@ class FakeOpenAI:
             if self.hold_until:
                 self.lock.wait_for(lambda: self.in_flight >= self.hold_until, timeout=5)
         try:
+            if isinstance(action, tuple) and action[0] == "body":
+                entry["status"] = 200
+                return 200, action[1]
             if isinstance(action, int):
                 status = action
             elif isinstance(action, tuple) and action[0] == "stall":
@@ -92,7 +96,7 @@ def serve(fake: FakeOpenAI):
                 status, reply = 404, {"error": {"message": f"no route {self.path}"}}
             else:
                 status, reply = fake.handle(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-            data = json.dumps(reply).encode()
+            data = (reply if isinstance(reply, str) else json.dumps(reply)).encode()
             try:
                 self.send_response(status)
                 self.send_header("content-type", "application/json")

@@ -159,3 +159,24 @@ def test_lm_eval_bridge_uses_the_chat_route_and_refuses_the_oracle(tmp_path, mon
     assert request["headers"]["authorization"] == "Bearer sk-bridge"
     with pytest.raises(ConfigError, match="oracle"):
         AZRLM(backend="oracle")
+
+
+def test_garbage_answers_are_retried_then_a_one_line_error(shared_data, tmp_path, capsys):
+    fake = FakeOpenAI(script=[("body", "<html>bad gateway</html>"), ("body", "[1, 2]")])
+    with serve(fake) as url:  # two junk bodies, then a good answer: retried
+        assert _eval(url, tmp_path / "ok", shared_data, "--max-retries", "2", limit=1) == 0
+    assert len(fake.requests) == 3
+    shapeless = FakeOpenAI(script=[("body", '{"choices": [{"index": 0, "message": {"content": 7}}]}')])
+    with serve(shapeless) as url:
+        code = _eval(url, tmp_path / "bad", shared_data, "--prompt-format", "chat", limit=1)
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and len(err.splitlines()) == 1 and "unexpected shape" in err
+
+
+def test_retry_after_is_honoured_within_a_cap():
+    from azr_agents.http_client import MAX_RETRY_AFTER_S, _retry_after
+
+    assert _retry_after("2") == 2.0 and _retry_after("0.25") == 0.25
+    assert _retry_after("100000") == MAX_RETRY_AFTER_S
+    assert _retry_after(None) == 0.0 and _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert _retry_after("-5") == 0.0
