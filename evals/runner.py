@@ -15,6 +15,7 @@ prompts sent and of the templates, the generation settings with the decoding see
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -71,7 +72,7 @@ class EvalConfig:
     def to_dict(self) -> dict[str, Any]:
         """The settings that decide the numbers, as JSON (stages, progress and out_dir are not settings)."""
         return {"benchmarks": [b.name for b in self.benchmarks], "model_id": self.model_id,
-                "model_key": self.model_key, "data_dir": str(self.data_dir) if self.data_dir else None,
+                "model_key": self.model_key, "data_dir": os.path.abspath(self.data_dir) if self.data_dir else None,
                 "limit": self.limit, "prompt_format": self.prompt_format, "generation": asdict(self.generation),
                 "scoring": {"workers": self.scoring.workers, "memory_mb": self.scoring.memory_mb,
                             "math_timeout_s": self.scoring.math_timeout_s,
