@@ -43,7 +43,8 @@ def test_chat_format_uses_the_chat_route_with_messages_and_the_api_key(shared_da
     assert "sk-test-SECRET-123" not in _all_text(tmp_path / "out")
 
 
-def test_chat_without_a_system_prompt_sends_only_the_user_message(shared_data, tmp_path):
+def test_chat_without_a_system_prompt_sends_only_the_user_message(shared_data, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     fake = FakeOpenAI()
     with serve(fake) as url:
         assert _eval(url, tmp_path / "out", shared_data, "--prompt-format", "chat", limit=1) == 0
