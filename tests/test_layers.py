@@ -17,12 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 UPPER = ("azr_agents", "azr_evals", "azr_benchmarks")
-# Subcommand modules still in azr_env/commands whose owners finish other work first; each moves with `git mv` to
-# the package named here and its line in pyproject.toml's [project.entry-points."azr.commands"] changes with it.
-# Remove a line here when its module has moved (the test fails on a stale line).
-PENDING_MOVE = {
-    "azr_env/commands/eval_cmd.py": "evals/commands/eval_cmd.py",
-}
+# azr_env modules allowed to name an upper package while they wait to move (path -> where it goes). Empty: every
+# subcommand lives with its package. The test fails on a stale line.
+PENDING_MOVE: dict[str, str] = {}
 BLOCK_AND_IMPORT = """
 import importlib, json, sys, traceback
 

@@ -1,4 +1,4 @@
-"""End to end: `azr eval` on a few problems of every benchmark (azr_evals.runner, azr_env.commands.eval_cmd).
+"""End to end: `azr eval` on a few problems of every benchmark (azr_evals.runner, azr_evals.commands.eval_cmd).
 
 A scripted agent that answers with the gold solutions checks that every stage is wired correctly (all scores
 100); the tiny CPU model (random weights, a few tokens) checks the real backend path (scores near zero).
