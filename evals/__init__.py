@@ -14,8 +14,8 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {"evaluate": "azr_evals.api", "EvalResults": "azr_evals.api", "reproduce": "azr_evals.reproduction",
-            "Reproduction": "azr_evals.reproduction", "BENCHMARKS": "azr_evals.benchmarks",
-            "PAPER_BENCHMARKS": "azr_evals.benchmarks"}
+            "Reproduction": "azr_evals.reproduction", "BENCHMARKS": "azr_evals.registry",
+            "PAPER_BENCHMARKS": "azr_evals.registry"}
 __all__ = sorted(_EXPORTS)
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from azr_evals.benchmarks import resolve_benchmarks
 from azr_evals.generate import GenerationConfig
+from azr_evals.registry import resolve_benchmarks
 from azr_evals.report import markdown_table
 from azr_evals.scoring import ScoringConfig
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from azr_evals.types import Problem, Sample
+from azr_evals.types import Completion, Problem
 
 from azr_env.errors import ConfigError
 
@@ -79,8 +79,8 @@ def read_cache(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
 
 
 def generate(agent: Any, problems: list[Problem], prompts: list[str], *, model_id: str, max_new_tokens: int,
-             config: GenerationConfig, cache_path: Path, progress: bool = True) -> list[Sample]:
-    """One Sample per (problem, sample index), reusing cached completions; new ones are appended to the cache."""
+             config: GenerationConfig, cache_path: Path, progress: bool = True) -> list[Completion]:
+    """One Completion per (problem, sample index), reusing cached completions; new ones are appended to the cache."""
     if len(problems) != len(prompts):
         raise ConfigError(f"{len(problems)} problems but {len(prompts)} prompts")
     cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,5 +136,5 @@ def generate(agent: Any, problems: list[Problem], prompts: list[str], *, model_i
             row = cached.get((key, s))
             if row is None:
                 raise ConfigError(f"agent gave fewer than n={config.n} samples for {problem.problem_id}")
-            samples.append(Sample(problem.benchmark, problem.problem_id, s, prompt, row["response"]))
+            samples.append(Completion(problem.benchmark, problem.problem_id, s, prompt, row["response"]))
     return samples

@@ -13,9 +13,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from azr_evals.benchmarks import BENCHMARKS, PAPER_BENCHMARKS
 from azr_evals.paper import PAPER_ROWS, rows_for
 from azr_evals.passk import default_ks, mean_pass_at_k
+from azr_evals.registry import BENCHMARKS, PAPER_BENCHMARKS
 
 CODE = ["humanevalplus", "mbppplus", "livecodebench"]
 MATH = ["aime24", "aime25", "amc23", "math500", "minerva", "olympiadbench"]
@@ -60,12 +60,6 @@ def build_results(model: str, per_benchmark: dict[str, dict[str, Any]], settings
     return {"model": model, "settings": settings, "benchmarks": per_benchmark,
             "averages": {k: (None if v is None else {"value": v[0], "complete": v[1]}) for k, v in avg.items()},
             "paper_rows": {name: PAPER_ROWS[name] for name in rows_for(model)}}
-
-
-def _columns(results: dict) -> list[str]:
-    ran = list(results["benchmarks"])
-    extra = [b for b in ran if b not in PAPER_BENCHMARKS]
-    return [b for b in PAPER_BENCHMARKS if b in ran or len(ran) == 0] + extra
 
 
 def table_rows(results: dict) -> tuple[list[str], list[list[str]]]:

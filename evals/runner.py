@@ -22,16 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from azr_evals import provenance
-from azr_evals.benchmarks import BenchmarkSpec, resolve_benchmarks
 from azr_evals.data import load_problems
 from azr_evals.data.fetch import track
 from azr_evals.generate import GenerationConfig, generate
 from azr_evals.prompts import build_prompt
+from azr_evals.registry import BenchmarkSpec, resolve_benchmarks
 from azr_evals.report import benchmark_metrics, build_results, write_reports
 from azr_evals.score.evalplus_score import EvalPlusConfig
 from azr_evals.score.lcb_score import LCBConfig
 from azr_evals.scoring import Scorers, ScoringConfig
-from azr_evals.types import Problem, Sample
+from azr_evals.types import Completion, Problem
 
 from azr_env.errors import DataError
 
@@ -144,17 +144,17 @@ def _load(spec: BenchmarkSpec, config: EvalConfig) -> tuple[list[Problem], dict[
                       "problems_sha256": provenance.problems_sha256(problems, spec.family)}
 
 
-def read_samples(path: Path) -> list[Sample]:
+def read_samples(path: Path) -> list[Completion]:
     """Samples from a generations file (the latest row wins per problem and sample index)."""
     if not path.exists():
         raise DataError(f"no generations at {path}: run the generate stage first (azr eval ... --stage generate)")
-    latest: dict[tuple[str, int], Sample] = {}
+    latest: dict[tuple[str, int], Completion] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             row = json.loads(line)
         except ValueError:
             continue
-        latest[(row["problem_id"], int(row["sample_idx"]))] = Sample.from_json(row)
+        latest[(row["problem_id"], int(row["sample_idx"]))] = Completion.from_json(row)
     return list(latest.values())
 
 
@@ -196,7 +196,7 @@ def run(agent: Any, config: EvalConfig, log: Any = print) -> dict[str, Any] | No
     return report(config)
 
 
-def _write_scored(path: Path, samples: list[Sample], verdicts: list[Any]) -> None:
+def _write_scored(path: Path, samples: list[Completion], verdicts: list[Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
         for sample, verdict in zip(samples, verdicts):

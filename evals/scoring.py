@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from azr_evals.benchmarks import BenchmarkSpec
+from azr_evals.registry import BenchmarkSpec
 from azr_evals.score.evalplus_score import EvalPlusConfig
 from azr_evals.score.lcb_score import LCBConfig
-from azr_evals.types import Problem, Sample, Verdict
+from azr_evals.types import Completion, Grade, Problem
 
 from azr_env.errors import ConfigError
 
@@ -82,7 +82,7 @@ class Scorers:
             self._referee = referee(fmt, workers=self.config.workers)
         return self._referee
 
-    def score(self, spec: BenchmarkSpec, problems: list[Problem], samples: list[Sample]) -> list[Verdict]:
+    def score(self, spec: BenchmarkSpec, problems: list[Problem], samples: list[Completion]) -> list[Grade]:
         """One verdict per sample (same order)."""
         by_id = {p.problem_id: p for p in problems}
         missing = [s.problem_id for s in samples if s.problem_id not in by_id]

@@ -1,8 +1,8 @@
 """Records passed between the stages (data -> generate -> score -> report), each one JSON line on disk.
 
 A `Problem` is built by a loader from benchmark data and never written by us (the data files are the source of
-truth; scoring reloads them by id). A `Sample` is one model completion, written by the generate stage. A
-`Verdict` is the score stage's judgement of one sample. Keeping them as plain dataclasses lets every stage run
+truth; scoring reloads them by id). A `Completion` is one model completion, written by the generate stage. A
+`Grade` is the score stage's judgement of one sample. Keeping them as plain dataclasses lets every stage run
 alone on the previous stage's JSONL.
 """
 
@@ -33,7 +33,7 @@ class Problem:
 
 
 @dataclass
-class Sample:
+class Completion:
     """One completion of one problem (sample_idx counts 0..n-1), as written by the generate stage."""
 
     benchmark: str
@@ -46,12 +46,12 @@ class Sample:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, row: dict[str, Any]) -> Sample:
+    def from_json(cls, row: dict[str, Any]) -> Completion:
         return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
 
 
 @dataclass
-class Verdict:
+class Grade:
     """The score stage's judgement of one sample.
 
     Attributes:

@@ -83,7 +83,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def list_benchmarks() -> str:
-    from azr_evals.benchmarks import BENCHMARKS
+    from azr_evals.registry import BENCHMARKS
 
     lines = [f"{'name':<15}{'family':<15}{'group':<7}{'tokens':>7}  source"]
     for spec in BENCHMARKS.values():

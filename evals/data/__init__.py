@@ -12,7 +12,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from azr_evals.benchmarks import get_benchmark
+from azr_evals.registry import get_benchmark
 from azr_evals.types import Problem
 
 

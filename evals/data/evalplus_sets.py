@@ -22,8 +22,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-from azr_evals.benchmarks import BenchmarkSpec
 from azr_evals.data.fetch import note_read, resolve, verify_sha256
+from azr_evals.registry import BenchmarkSpec
 from azr_evals.types import Problem
 
 from azr_env.errors import DataError, require

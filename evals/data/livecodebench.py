@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from azr_evals.benchmarks import LCB_REVISION, BenchmarkSpec
 from azr_evals.data.fetch import download, note_read, read_jsonl
+from azr_evals.registry import LCB_REVISION, BenchmarkSpec
 from azr_evals.types import Problem
 
 from azr_env.errors import ConfigError, DataError

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from azr_evals.benchmarks import BenchmarkSpec
 from azr_evals.data.fetch import download, read_jsonl, resolve
+from azr_evals.registry import BenchmarkSpec
 from azr_evals.score.math_answer import last_boxed
 from azr_evals.types import Problem
 

@@ -22,7 +22,7 @@ def answer_body(response: str) -> str:
     return response.split("</think>")[-1] if "</think>" in response else response
 
 
-def fenced_blocks(text: str) -> list[tuple[str, str]]:
+def tagged_fenced_blocks(text: str) -> list[tuple[str, str]]:
     """(language, body) of every fenced block, in order; an unclosed final fence runs to the end."""
     return [(lang.lower(), body) for lang, body in _FENCE.findall(text)]
 
@@ -30,7 +30,7 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
 def extract_program(response: str, entry_point: str | None = None) -> str:
     """The program in `response`; prefers a block defining `entry_point` (a function or a class)."""
     for scope in (answer_body(response), response):
-        blocks = [body for lang, body in fenced_blocks(scope) if lang in ("", "python", "py", "python3")]
+        blocks = [body for lang, body in tagged_fenced_blocks(scope) if lang in ("", "python", "py", "python3")]
         if entry_point:
             pattern = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(entry_point)}\b", re.MULTILINE)
             defining = [b for b in blocks if pattern.search(b)]
@@ -41,7 +41,7 @@ def extract_program(response: str, entry_point: str | None = None) -> str:
     return answer_body(response).strip()
 
 
-def import_lines(prompt: str) -> str:
+def prompt_import_lines(prompt: str) -> str:
     """The top-level import lines of a benchmark prompt (e.g. `from typing import List`), to prepend to a
     solution that uses the prompt's names without importing them."""
     return "".join(line + "\n" for line in prompt.splitlines() if re.match(r"(?:from\s+\S+\s+)?import\s", line))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from azr_evals.types import Problem, Verdict
+from azr_evals.types import Grade, Problem
 
 
 def to_task(problem: Problem) -> Any:
@@ -29,8 +29,8 @@ def referee(prompt_format: str = "r1", executor: Any = None, workers: int = 2) -
     return Referee(RoundConfig(task=task, workers=workers), executor=executor)
 
 
-def score(pairs: list[tuple[Problem, str]], ref: Any) -> list[Verdict]:
+def score(pairs: list[tuple[Problem, str]], ref: Any) -> list[Grade]:
     """(problem, response) pairs -> verdicts, via `Referee.score(mode="eval")`."""
     results = ref.score([to_task(p) for p, _ in pairs], [r for _, r in pairs], mode="eval")
-    return [Verdict(bool(r.correct), "pass" if r.correct else (r.reason or "wrong_answer"), r.parsed_answer,
+    return [Grade(bool(r.correct), "pass" if r.correct else (r.reason or "wrong_answer"), r.parsed_answer,
                     {"format_ok": r.format_ok, "detail": getattr(r, "detail", "")}) for r in results]

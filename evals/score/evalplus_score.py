@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from azr_evals.data.fetch import cache_dir
-from azr_evals.score.code_extract import extract_program, import_lines
+from azr_evals.score.code_extract import extract_program, prompt_import_lines
 from azr_evals.score.execution import decode_json_value, run_jobs
-from azr_evals.score.literals import UNPARSABLE, parse_literal
-from azr_evals.types import Problem, Verdict
+from azr_evals.score.literals import UNPARSABLE, literal_or_unparsable
+from azr_evals.types import Grade, Problem
 
 from azr_env.executor import ExecutionResult, Executor
 
@@ -153,7 +153,7 @@ def compute_references(problems: list[Problem], executor: Executor, config: Eval
 
 
 def score(pairs: list[tuple[Problem, str]], executor: Executor, config: EvalPlusConfig, *, cache: bool = True,
-          progress: bool = True) -> list[Verdict]:
+          progress: bool = True) -> list[Grade]:
     """Score (problem, solution program) pairs. Same verdicts as `compute_references` + `check_solutions`, scheduled
     for the shortest run: one queue feeds all executor workers, with no barrier. Canonical runs (unknown cost) go
     first, so every cost is known as early as possible; a problem's solution runs are queued when its canonical run
@@ -169,7 +169,7 @@ def score(pairs: list[tuple[Problem, str]], executor: Executor, config: EvalPlus
         groups.setdefault(problem.problem_id, []).append(index)
     refs: dict[str, Reference | None] = {
         pid: _cached_reference(pairs[idx[0]][0]) if cache else None for pid, idx in groups.items()}
-    verdicts: list[Verdict | None] = [None] * len(pairs)
+    verdicts: list[Grade | None] = [None] * len(pairs)
     queue: list[tuple[tuple[int, float], int, str, int]] = []  # (priority, tie-break, problem id, pair index | -1)
     cond = threading.Condition()
     state = {"running": 0, "error": None, "seq": 0}
@@ -257,7 +257,7 @@ def _reference_from(problem: Problem, result: ExecutionResult) -> Reference:
     # only reprs that can hold a float are parsed (most outputs cannot): one starting like a number or sequence
     # and containing what every float repr contains ("." or an exponent, or inf / nan)
     floats = [o is not None and o[:1] in _FLOAT_STARTS and ("." in o or "e" in o or "n" in o)
-              and _is_floats(parse_literal(o)) for o in outputs]
+              and _is_floats(literal_or_unparsable(o)) for o in outputs]
     return Reference(outputs, times, floats, len(problem.meta["base_input"]))
 
 
@@ -276,7 +276,7 @@ def digests_equal(exp_repr: str, out_repr: str) -> bool:
     if out_repr.startswith("#") and exp_repr.startswith("#"):
         return out_repr == exp_repr
     full, digest = (exp_repr, out_repr) if out_repr.startswith("#") else (out_repr, exp_repr)
-    value = parse_literal(full)
+    value = literal_or_unparsable(full)
     return value is not UNPARSABLE and _safe(lambda: child_calls.digest(value) == digest)
 
 
@@ -289,7 +289,7 @@ def _matches(problem: Problem, inp: list, exp_repr: str | None, out_repr: str, a
     entry, dataset = problem.meta["entry_point"], problem.meta["dataset"]
     same_repr = out_repr == exp_repr and "nan" not in out_repr
     if dataset == "mbpp" and entry in oracle.MBPP_OUTPUT_NOT_NONE_TASKS:
-        out = parse_literal(out_repr)
+        out = literal_or_unparsable(out_repr)
         expected = exp_repr != "None"
         return (out == expected) if isinstance(out, bool) else (expected == (out_repr != "None")), atol
     if same_repr:
@@ -297,13 +297,13 @@ def _matches(problem: Problem, inp: list, exp_repr: str | None, out_repr: str, a
     elif out_repr.startswith("#") or exp_repr.startswith("#"):
         exact, out, exp = digests_equal(exp_repr, out_repr), UNPARSABLE, UNPARSABLE
     else:
-        out, exp = parse_literal(out_repr), parse_literal(exp_repr)
+        out, exp = literal_or_unparsable(out_repr), literal_or_unparsable(exp_repr)
         exact = _safe(lambda: out is not UNPARSABLE and bool(out == exp))
     if dataset == "humaneval" and entry == "find_zero":
-        out = parse_literal(out_repr)
+        out = literal_or_unparsable(out_repr)
         return _safe(lambda: abs(oracle._poly(*inp, out)) <= atol), atol
     if dataset == "mbpp" and not exact and out is not UNPARSABLE:
-        out = parse_literal(out_repr) if out is None else out
+        out = literal_or_unparsable(out_repr) if out is None else out
         if entry == "are_equivalent":
             exact = True
         elif entry == "sum_div":
@@ -346,7 +346,7 @@ def solution_from_response(problem: Problem, response: str) -> str:
 
     entry = problem.meta["entry_point"]
     code = sanitize(extract_program(response, entry), entry)
-    return import_lines(problem.meta["prompt"]) + code
+    return prompt_import_lines(problem.meta["prompt"]) + code
 
 
 def limits_for(ref: Reference, config: EvalPlusConfig) -> tuple[list[float], list[tuple[int, float]]]:
@@ -360,7 +360,7 @@ def limits_for(ref: Reference, config: EvalPlusConfig) -> tuple[list[float], lis
 
 
 def check_solutions(pairs: list[tuple[Problem, str]], refs: dict[str, Reference], executor: Executor,
-                    config: EvalPlusConfig, *, progress: bool = True) -> list[Verdict]:
+                    config: EvalPlusConfig, *, progress: bool = True) -> list[Grade]:
     """Score (problem, solution program) pairs; one sandboxed child per pair, all executor workers busy."""
     jobs = []
     for problem, solution in pairs:
@@ -371,14 +371,14 @@ def check_solutions(pairs: list[tuple[Problem, str]], refs: dict[str, Reference]
             for (problem, solution), result in zip(pairs, results)]
 
 
-def _verdict(problem: Problem, solution: str, ref: Reference, result: ExecutionResult) -> Verdict:
+def _verdict(problem: Problem, solution: str, ref: Reference, result: ExecutionResult) -> Grade:
     doc = decode_json_value(result)
     if doc is None:
         reason = {"timeout": "timeout", "memory": "memory"}.get(result.status, "crashed")
-        return Verdict(False, reason, solution, {"base": "timeout", "plus": "timeout", "message": result.error})
+        return Grade(False, reason, solution, {"base": "timeout", "plus": "timeout", "message": result.error})
     if doc["load_error"] is not None:
         reason = "syntax_error" if doc["load_error"].startswith(("SyntaxError", "IndentationError")) else "error"
-        return Verdict(False, reason, solution, {"base": "fail", "plus": "fail", "message": doc["load_error"]})
+        return Grade(False, reason, solution, {"base": "fail", "plus": "fail", "message": doc["load_error"]})
     inputs, records = _all_inputs(problem), doc["records"]
     status = {"base": "pass", "plus": "pass"}
     atol = {"base": problem.meta["atol"], "plus": problem.meta["atol"]}
@@ -409,5 +409,5 @@ def _verdict(problem: Problem, solution: str, ref: Reference, result: ExecutionR
             status["plus"] = "fail"
         break
     correct = status["base"] == status["plus"] == "pass"
-    return Verdict(correct, "pass" if correct else failure.get("reason", "fail"), solution,
+    return Grade(correct, "pass" if correct else failure.get("reason", "fail"), solution,
                    {**status, **{k: v for k, v in failure.items() if k != "reason"}})

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from azr_evals.score.code_extract import extract_program
 from azr_evals.score.execution import decode_json_value, run_jobs
-from azr_evals.types import Problem, Verdict
+from azr_evals.types import Grade, Problem
 
 from azr_env.executor import ExecutionResult, Executor
 
@@ -93,30 +93,30 @@ def build_job(problem: Problem, code: str, config: LCBConfig) -> tuple[str, str,
     return program, "_azr_main()", (config.test_timeout_s + 1) * max(1, len(tests)) + 5
 
 
-def verdict_from(problem: Problem, code: str, result: ExecutionResult) -> Verdict:
-    """Turn the child's records into a Verdict with LCB's result code of the first failing test."""
+def verdict_from(problem: Problem, code: str, result: ExecutionResult) -> Grade:
+    """Turn the child's records into a Grade with LCB's result code of the first failing test."""
     tests = problem.meta["tests"]
     doc = decode_json_value(result)
     if doc is None:
         reason = "timeout" if result.status == "timeout" else "error"
-        return Verdict(False, reason, code, {"code": CODES[reason], "message": result.error})
+        return Grade(False, reason, code, {"code": CODES[reason], "message": result.error})
     if doc["compile_error"] is not None:
-        return Verdict(False, "compile_error", code, {"code": -1, "message": doc["compile_error"]})
+        return Grade(False, "compile_error", code, {"code": -1, "message": doc["compile_error"]})
     check = functional_output_matches if problem.meta["testtype"] == "functional" else stdin_output_matches
     for index, test in enumerate(tests):
         if index >= len(doc["records"]):
-            return Verdict(False, "error", code, {"code": -4, "test_index": index, "message": "not run"})
+            return Grade(False, "error", code, {"code": -4, "test_index": index, "message": "not run"})
         status, output = doc["records"][index]
         if status != "ok":
-            return Verdict(False, status, code, {"code": CODES[status], "test_index": index, "message": output})
+            return Grade(False, status, code, {"code": CODES[status], "test_index": index, "message": output})
         if not check(output, test["output"]):
-            return Verdict(False, "wrong_answer", code, {"code": -2, "test_index": index,
+            return Grade(False, "wrong_answer", code, {"code": -2, "test_index": index,
                                                           "message": f"output {output[:200]!r}"})
-    return Verdict(True, "pass", code, {"tests": len(tests)})
+    return Grade(True, "pass", code, {"tests": len(tests)})
 
 
 def score(pairs: list[tuple[Problem, str]], executor: Executor, config: LCBConfig | None = None, *,
-          progress: bool = True) -> list[Verdict]:
+          progress: bool = True) -> list[Grade]:
     """(problem, response) pairs -> verdicts; the program is the last Python block of the response."""
     config = config or LCBConfig()
     codes = [extract_program(response) for _, response in pairs]

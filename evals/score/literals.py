@@ -53,7 +53,7 @@ def _build(node: ast.AST) -> Any:
     raise ValueError(f"not a literal: {ast.dump(node)[:80]}")
 
 
-def parse_literal(text: str) -> Any:
+def literal_or_unparsable(text: str) -> Any:
     """The value written by `text` (a repr), or `UNPARSABLE`."""
     try:
         return ast.literal_eval(text)

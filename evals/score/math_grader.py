@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from azr_evals.score.math_answer import extract_answer, numbers_equal, strip_decorations
-from azr_evals.types import Verdict
+from azr_evals.types import Grade
 
 from azr_env.errors import ConfigError, require
 
@@ -146,8 +146,8 @@ class MathGrader:
         conn.close()
         return self._spawn()
 
-    def grade_many(self, items: Iterable[tuple[str, str]]) -> list[Verdict]:
-        """(gold answer, model response) pairs -> one Verdict each, extracting the response's final answer."""
+    def grade_many(self, items: Iterable[tuple[str, str]]) -> list[Grade]:
+        """(gold answer, model response) pairs -> one Grade each, extracting the response's final answer."""
         items = list(items)
         extracted = [extract_answer(response) for _, response in items]
         pairs = [(gold, answer) for (gold, _), (answer, _) in zip(items, extracted) if answer is not None]
@@ -155,8 +155,8 @@ class MathGrader:
         verdicts = []
         for answer, how in extracted:
             if answer is None:
-                verdicts.append(Verdict(False, "no_answer", None, {"extraction": how}))
+                verdicts.append(Grade(False, "no_answer", None, {"extraction": how}))
                 continue
             ok, reason = next(checked)
-            verdicts.append(Verdict(ok, reason, answer, {"extraction": how}))
+            verdicts.append(Grade(ok, reason, answer, {"extraction": how}))
         return verdicts

@@ -1,12 +1,12 @@
-"""Benchmark loaders and the registry (azr_evals.data, azr_evals.benchmarks), read from ../shared/data."""
+"""Benchmark loaders and the registry (azr_evals.data, azr_evals.registry), read from ../shared/data."""
 
 from __future__ import annotations
 
 import pytest
-from azr_evals.benchmarks import BENCHMARKS, resolve_benchmarks
 from azr_evals.data import load_problems
 from azr_evals.data.fetch import sha256_file
 from azr_evals.data.math_sets import SHA256
+from azr_evals.registry import BENCHMARKS, resolve_benchmarks
 
 from azr_env.errors import ConfigError, DataError
 

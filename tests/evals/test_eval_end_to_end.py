@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from azr_evals.benchmarks import BENCHMARKS, resolve_benchmarks
 from azr_evals.data import load_problems
 from azr_evals.prompts import build_prompt
+from azr_evals.registry import BENCHMARKS, resolve_benchmarks
 from azr_evals.runner import EvalConfig, run
 from azr_evals.score.cruxeval_score import referee
 from azr_evals.scoring import ScoringConfig

@@ -8,9 +8,9 @@ import json
 from importlib import metadata
 
 import pytest
-from azr_evals.benchmarks import BENCHMARKS
 from azr_evals.data import livecodebench
 from azr_evals.data.fetch import download
+from azr_evals.registry import BENCHMARKS
 from fake_openai import FakeOpenAI, serve
 
 from azr_env.cli import main
