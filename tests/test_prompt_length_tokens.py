@@ -93,10 +93,10 @@ def test_propose_env_takes_a_tokenizer_and_says_what_it_counted(bpe):
 def test_openrlhf_selfplay_takes_the_policy_tokenizer_and_seed_files(bpe, tmp_path):
     import json
 
-    from azr_agents.openrlhf.options import SelfPlayConfig
+    from azr_agents.openrlhf.options import OpenRLHFSelfPlayConfig
     from azr_agents.openrlhf.selfplay import SelfPlay
 
-    play = SelfPlay(SelfPlayConfig(), rollout=lambda *args: [], tokenizer=bpe)
+    play = SelfPlay(OpenRLHFSelfPlayConfig(), rollout=lambda *args: [], tokenizer=bpe)
     assert play.referee.prompt_length.unit == "tokens"
     for task in TASKS:
         play.buffers.add(task, -1)

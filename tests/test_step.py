@@ -118,10 +118,10 @@ def _fake_engines(referee):
 
 
 def test_openrlhf_trainer_runs_the_step(referee, calls):
-    from azr_agents.openrlhf.options import SelfPlayConfig
+    from azr_agents.openrlhf.options import OpenRLHFSelfPlayConfig
     from azr_agents.openrlhf.selfplay import SelfPlay, outcome
 
-    config = SelfPlayConfig(batch_per_type=2, task_types=("deduction",), n_rollouts=2, seed_tasks_per_type=3,
+    config = OpenRLHFSelfPlayConfig(batch_per_type=2, task_types=("deduction",), n_rollouts=2, seed_tasks_per_type=3,
                             round=RoundConfig(n_rollouts=2))  # fmt: skip
     play = SelfPlay(config, _fake_engines(referee))
     assert play.seed_buffers() >= 1 and play.buffers.counts() == {"deduction": 3}
