@@ -83,9 +83,7 @@ def config_from_json(data: dict[str, Any] | None) -> RoundConfig:
     """Inverse of `config_to_json`; unknown keys are errors (a newer trainer than agent)."""
     data = dict(data or {})
     data.pop("isolation", None)  # the executor's, not the referee's (isolation_of)
-    task = dict(data.pop("task", {}))
-    if "banned_modules" in task:
-        task["banned_modules"] = tuple(task["banned_modules"])
+    task = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(data.pop("task", {})).items()}
     try:
         return RoundConfig(task=TaskConfig(**task), rewards=RewardConfig(**data.pop("rewards", {})),
                            step=StepConfig(**data.pop("step", {})), **data)

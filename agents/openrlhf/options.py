@@ -107,38 +107,66 @@ def add_azr_args(parser: argparse.ArgumentParser) -> None:
         help="1: run where bubblewrap is unusable, with the executor's weaker fallback isolation (default: refuse)")
     add("--azr.buffer_dedup", choices=("seeding", "always"), default=d.buffer_dedup,
         help="exact duplicates dropped only while seeding (reference) or always")
-    for name, (kind, default, text) in step_options().items():  # the step's switches, as `azr selfplay --step.*`
-        if kind is bool:
-            add(f"--azr.step_{name}", type=int, choices=(0, 1), default=int(default), help=text)
-        else:
-            add(f"--azr.step_{name}", type=kind, default=default, help=text)
+    # The environment's sections, as `azr selfplay --step.* / --task.* / --rewards.*` take them (one definition: the
+    # dataclass fields and their docstrings). Fields with an older `--azr.*` spelling above keep that one.
+    for prefix, cls in SECTIONS.items():
+        for name, (kind, default, text) in section_options(cls).items():
+            if kind is bool:
+                add(f"--azr.{prefix}_{name}", type=int, choices=(0, 1), default=int(default), help=text)
+            elif kind is tuple:
+                add(f"--azr.{prefix}_{name}", nargs="*", default=list(default), help=text)
+            else:
+                add(f"--azr.{prefix}_{name}", type=kind, default=default, help=text)
 
 
-def step_options() -> dict[str, tuple[type, Any, str]]:
-    """StepConfig's fields: type, default and the first sentence of the docstring (the same switches both
-    trainers take; docs/options.md has the rest)."""
-    from dataclasses import fields
+SECTIONS: dict[str, type] = {"step": StepConfig, "task": TaskConfig, "rewards": RewardConfig}
+# TaskConfig / RewardConfig fields already spelled otherwise above (or set from another flag).
+_SPELLED_ELSEWHERE = {"hash_seed_check", "long_output", "template_dir", "max_prompt_tokens", "timeout_s",
+                      "prompt_format", "zero_learnability_reward"}
+
+
+def section_options(cls: type) -> dict[str, tuple[type, Any, str]]:
+    """A section's scalar and tuple fields: type, default and the first sentence of the docstring (the same
+    switches both trainers take; docs/options.md has the rest)."""
+    from dataclasses import MISSING, fields
 
     from azr_agents.config import field_docs
 
-    docs = field_docs(StepConfig)
-    return {f.name: (type(f.default), f.default, docs.get(f.name, "").split(". ")[0].replace("%", "%%"))
-            for f in fields(StepConfig)}  # fmt: skip
+    docs = field_docs(cls)
+    options = {}
+    for f in fields(cls):
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        if f.name in _SPELLED_ELSEWHERE or not isinstance(default, bool | int | float | str | tuple):
+            continue
+        options[f.name] = (type(default), default, docs.get(f.name, "").split(". ")[0].replace("%", "%%"))
+    return options
+
+
+def step_options() -> dict[str, tuple[type, Any, str]]:
+    return section_options(StepConfig)
+
+
+def section_from_args(a: Any, prefix: str, cls: type, **given: Any) -> Any:
+    """`cls` from the `--azr.<prefix>_*` flags, plus the values `given` from the older spellings."""
+    values = {}
+    for name, (kind, default, _) in section_options(cls).items():
+        value = getattr(a, f"{prefix}_{name}", default)
+        values[name] = bool(value) if kind is bool else tuple(value) if kind is tuple else value
+    return cls(**values, **given)
 
 
 def step_config_from_args(a: Any) -> StepConfig:
-    values = {name: getattr(a, f"step_{name}", default) for name, (_, default, _) in step_options().items()}
-    return StepConfig(**{k: bool(v) if isinstance(step_options()[k][1], bool) else v for k, v in values.items()})
+    return section_from_args(a, "step", StepConfig)
 
 
 def config_from_args(args: Any, *, ckpt_path: str | None = None) -> OpenRLHFSelfPlayConfig:
     """Build the config from hierarchized OpenRLHF args (`args.azr.*`, `args.train.seed`, `args.rollout.*`)."""
     a = args.azr
-    task = TaskConfig(hash_seed_check=bool(a.hash_seed_check), long_output=a.long_output,
-                      template_dir=getattr(a, "prompts_from", None),
-                      max_prompt_tokens=getattr(a, "max_prompt_tokens", TaskConfig().max_prompt_tokens),
-                      timeout_s=a.exec_timeout_s, prompt_format=a.prompt_format)
-    rewards = RewardConfig(zero_learnability_reward=a.zero_learnability_reward)
+    task = section_from_args(a, "task", TaskConfig, hash_seed_check=bool(a.hash_seed_check),
+                             long_output=a.long_output, template_dir=getattr(a, "prompts_from", None),
+                             max_prompt_tokens=getattr(a, "max_prompt_tokens", TaskConfig().max_prompt_tokens),
+                             timeout_s=a.exec_timeout_s, prompt_format=a.prompt_format)  # fmt: skip
+    rewards = section_from_args(a, "rewards", RewardConfig, zero_learnability_reward=a.zero_learnability_reward)
     max_new = getattr(args.rollout, "max_new_tokens", None) or RoundConfig().max_new_tokens
     rnd = RoundConfig(task=task, rewards=rewards, n_rollouts=a.n_rollouts, workers=a.exec_workers,
                       memory_mb=a.exec_memory_mb, max_new_tokens=max_new, step=step_config_from_args(a))  # fmt: skip

@@ -191,6 +191,7 @@ class TaskType(Protocol):
 
 LONG_OUTPUT_POLICIES = ("reject", "truncate")
 ANSWER_MODES = ("data", "expression")
+F_REPLACE_LOCATIONS = ("first", "any_last")
 PROMPT_FORMATS = ("r1", "raw", "chat")
 """How a task prompt reaches the model; the one definition, imported by the envs, trainers and evals. "r1": the
 SPEC §1 preamble in plain text (the reference's); "raw": the user text unchanged; "chat": the user text unchanged,
@@ -211,6 +212,12 @@ class TaskConfig:
     config default empty, its run scripts ('raise',))."""
     forbid_input: bool = True
     """Reject programs containing `input(` (reference rule)."""
+    reject_multiple_functions: bool = True
+    """Reject a proposed program with more than one `def` (nested functions and methods count). Reference: True by
+    default; its Llama and Qwen3 run scripts set False (with f_replace_location "any_last")."""
+    f_replace_location: str = "first"
+    """Which `def` of a proposed program is renamed `f`: "first" (reference default) or "any_last" (a `def f` if
+    there is one, else the last `def` in the text; the reference's Llama and Qwen3 runs)."""
     long_output: str = "reject"
     """Gold reprs over `max_output_chars`: "reject" (azr-env default) or "truncate" (reference)."""
     max_output_chars: int = 400
@@ -267,6 +274,8 @@ class TaskConfig:
             raise ConfigError(f"long_output={self.long_output!r}; choose one of {LONG_OUTPUT_POLICIES}")
         if self.prompt_format not in PROMPT_FORMATS:
             raise ConfigError(f"prompt_format={self.prompt_format!r}; choose one of {PROMPT_FORMATS}")
+        if self.f_replace_location not in F_REPLACE_LOCATIONS:
+            raise ConfigError(f"f_replace_location={self.f_replace_location!r}; choose one of {F_REPLACE_LOCATIONS}")
         if self.max_output_chars < 10:
             raise ConfigError(f"max_output_chars={self.max_output_chars}; must be >= 10")
         if self.num_references < 0 or self.induction_num_inputs < 2:

@@ -114,27 +114,38 @@ def _rename_first_def(code: str, tree: ast.Module, func: ast.FunctionDef) -> str
 
 
 def check_program(
-    code: str, *, banned: tuple[str, ...] = BANNED_MODULES, forbid_input: bool = True
+    code: str, *, banned: tuple[str, ...] = BANNED_MODULES, forbid_input: bool = True,
+    reject_multiple_functions: bool = True, f_replace_location: str = "first",
 ) -> tuple[str, ProgramProblem | None]:
     """SPEC §3 steps 1–2 and the single-`def` rule: (program with its function renamed `f`, problem).
 
     Rules, each with its reason code: `syntax_error` (ast.parse fails), `multiple_defs` (more than one `def`,
-    nested functions and methods included), `no_function` (no top-level `def`), `no_parameters` (`f` takes
-    none), `banned_module` (import or attribute use of `banned`), `uses_input` (the text contains `input(`, as
-    in the reference).
+    nested functions and methods included, when `reject_multiple_functions`), `no_function` (no top-level `def`,
+    or the chosen one is not at top level), `no_parameters` (`f` takes none), `banned_module` (import or attribute
+    use of `banned`), `uses_input` (the text contains `input(`, as in the reference). The function renamed `f`:
+    the first `def` ("first", the reference's default) or, with "any_last" (its Llama and Qwen3 runs), a `def` named
+    `f` if there is one, else the last `def` in the text (nested ones and methods count, as in the reference).
     """
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         return code, ProgramProblem("syntax_error", f"program does not parse: {type(exc).__name__}: {exc}")
     defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    if len(defs) > 1:
+    if reject_multiple_functions and len(defs) > 1:
         names = ", ".join(d.name for d in defs[:5])
         return code, ProgramProblem("multiple_defs", f"program has {len(defs)} defs ({names}); exactly one allowed")
     top = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     if not top:
         return code, ProgramProblem("no_function", "program defines no top-level function")
     func = top[0]
+    if f_replace_location == "any_last":
+        in_text_order = sorted(defs, key=lambda d: (d.lineno, d.col_offset))
+        named_f = [d for d in in_text_order if d.name == "f"]
+        chosen = named_f[0] if named_f else in_text_order[-1]
+        if chosen not in top:
+            return code, ProgramProblem("no_function", f"the def chosen as f ({chosen.name!r}, the last in the text) "
+                                                       "is not a top-level function")  # fmt: skip
+        func = chosen
     args = func.args
     if not (args.posonlyargs or args.args or args.kwonlyargs or args.vararg or args.kwarg):
         return code, ProgramProblem("no_parameters", f"function {func.name!r} takes no parameters")

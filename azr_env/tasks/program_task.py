@@ -72,7 +72,9 @@ def parse_program_proposal(response: str, config: TaskConfig) -> tuple[str, str]
     too_long = text_too_long(code, config.max_program_chars, "the program")
     if too_long:
         return Rejection(ANSWER_TOO_LONG, too_long)
-    program, problem = check_program(code, banned=config.banned_modules, forbid_input=config.forbid_input)
+    program, problem = check_program(code, banned=config.banned_modules, forbid_input=config.forbid_input,
+                                     reject_multiple_functions=config.reject_multiple_functions,
+                                     f_replace_location=config.f_replace_location)  # fmt: skip
     if problem:
         return Rejection(problem.reason, problem.detail)
     arguments = first_block(answer, "input")

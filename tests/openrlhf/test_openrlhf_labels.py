@@ -82,3 +82,36 @@ def test_the_step_switches_reach_the_engines_and_the_flags():
     assert sent["step"] == {"rollout_format_check": True, "solver_batch_source": "current"}
     assert labels.config_from_json(sent).step == config.round.step
     assert "step" not in labels.config_to_json(RoundConfig())  # defaults (the reference's) travel as nothing
+
+
+def test_every_task_and_reward_option_has_an_azr_flag_and_reaches_the_engines():
+    """Both trainers follow the same options: each TaskConfig / RewardConfig field is a `--azr.task_*` /
+    `--azr.rewards_*` flag (or keeps its older `--azr.*` spelling), and the label carries it to the engines."""
+    import argparse
+    from dataclasses import fields
+    from types import SimpleNamespace
+
+    from azr_agents.openrlhf.options import _SPELLED_ELSEWHERE, add_azr_args, config_from_args
+
+    from azr_env.rewards import RewardConfig
+    from azr_env.tasks.base import TaskConfig
+
+    parser = argparse.ArgumentParser()
+    add_azr_args(parser)
+    flags = {a.dest for a in parser._actions}
+    for prefix, cls in (("task", TaskConfig), ("rewards", RewardConfig)):
+        missing = [f.name for f in fields(cls) if f.name not in _SPELLED_ELSEWHERE
+                   and f"azr.{prefix}_{f.name}" not in flags]  # fmt: skip
+        assert not missing, f"{cls.__name__} fields without an --azr.{prefix}_* flag: {missing}"
+    ns = parser.parse_args(["--azr.task_answer_mode", "expression", "--azr.task_reject_multiple_functions", "0",
+                            "--azr.task_f_replace_location", "any_last", "--azr.task_predefined_names", "0",
+                            "--azr.task_prompt_banned_keywords", "time", "time", "--azr.rewards_diversity_weight",
+                            "0.25", "--azr.long_output", "truncate"])
+    azr = SimpleNamespace(**{k.split(".", 1)[1]: v for k, v in vars(ns).items()})
+    config = config_from_args(SimpleNamespace(azr=azr, train=SimpleNamespace(seed=0), rollout=SimpleNamespace()))
+    task = config.round.task
+    assert (task.answer_mode, task.reject_multiple_functions, task.f_replace_location, task.predefined_names,
+            task.prompt_banned_keywords, task.long_output) == ("expression", False, "any_last", False,
+                                                               ("time", "time"), "truncate")  # fmt: skip
+    assert config.round.rewards.diversity_weight == 0.25
+    assert labels.config_from_json(labels.config_to_json(config.round)) == config.round
