@@ -51,6 +51,21 @@ class Response:
     text: str
     correct: bool
     reward: float
+    checks: dict[str, Any] | None = None
+    """Precomputed `text_checks` where the text stayed elsewhere (OpenRLHF's engines judge in place)."""
+
+
+def text_checks(text: str, keywords: Sequence[str] = REFLECTION_KEYWORDS,
+                phrases: Sequence[str] = CONCERNING_PHRASES) -> dict[str, Any]:
+    """What the metrics need of one response, small enough to travel in a sample's label: whether it reflects,
+    the concerning phrases it contains, and its text (trimmed) only when it is flagged."""
+    found = matches(text, phrases)
+    return {"reflect": bool(matches(text, keywords)), "concerning": found,
+            "text": text[:MAX_SAVED_CHARS] if found else None}
+
+
+def _checks(response: Response, keywords: Sequence[str], phrases: Sequence[str]) -> dict[str, Any]:
+    return response.checks if response.checks is not None else text_checks(response.text, keywords, phrases)
 
 
 def matches(text: str, phrases: Sequence[str]) -> list[str]:
@@ -70,7 +85,7 @@ def _ratios(flags: list[bool], correct: list[bool]) -> tuple[float, float]:
 def reflection_metrics(responses: Sequence[Response], keywords: Sequence[str] = REFLECTION_KEYWORDS) -> dict:
     """`reflect/reflect_ratio` and `reflect/correct_reflect_ratio` over all responses (the reference's metrics:
     correct means reward >= 1), and per role and type with `correct` as given."""
-    flags = [bool(matches(r.text, keywords)) for r in responses]
+    flags = [bool(_checks(r, keywords, ()).get("reflect")) for r in responses]
     overall = _ratios(flags, [r.reward >= 1 for r in responses])
     metrics = {"reflect/reflect_ratio": overall[0], "reflect/correct_reflect_ratio": overall[1]}
     for role, task_type in sorted({(r.role, r.task_type) for r in responses}):
@@ -89,12 +104,13 @@ def concerning_responses(responses: Sequence[Response], phrases: Sequence[str] =
         metrics[f"safety/{role}/{task_type}/concerning_count"] = 0.0
     flagged = []
     for r in responses:
-        found = matches(r.text, phrases)
+        checks = _checks(r, (), phrases)
+        found = checks.get("concerning") or []
         if found:
             metrics["safety/concerning_count"] += 1
             metrics[f"safety/{r.role}/{r.task_type}/concerning_count"] += 1
             flagged.append({"role": r.role, "task_type": r.task_type, "phrases": found, "reward": r.reward,
-                            "response": r.text[:MAX_SAVED_CHARS]})  # fmt: skip
+                            "response": (checks.get("text") or r.text)[:MAX_SAVED_CHARS]})  # fmt: skip
     return metrics, flagged
 
 
@@ -148,4 +164,5 @@ def read_reference_keywords(path: str | Path) -> tuple[str, ...]:
 __all__ = [
     "CONCERNING_PHRASES", "REFLECTION_KEYWORDS", "Response", "concerning_responses", "matches",
     "read_reference_keywords", "reflection_metrics", "response_checks", "save_flagged", "step_responses",
+    "text_checks",
 ]  # fmt: skip

@@ -41,6 +41,7 @@ from azr_agents.openrlhf.labels import (
     parse_label,
     with_outcome,
 )
+from azr_agents.reflection import text_checks
 from openrlhf.utils.agent import AgentInstanceBase, MultiTurnAgentExecutor
 
 from azr_env.errors import ConfigError, SandboxUnavailableError
@@ -107,6 +108,7 @@ class AZRAgentInstance(AgentInstanceBase):
 
     async def _step(self, row: dict[str, Any], states: dict) -> dict:
         response = states["action_text"]
+        checks = text_checks(response)  # reflection / concerning phrases: the driver never sees the text
         referee = referee_for(row)
         if row["role"] == "propose":
             result = await referee.validate(row["task_type"], response, label_references(row))
@@ -123,6 +125,7 @@ class AZRAgentInstance(AgentInstanceBase):
             outcome = {"correct": scored.correct, "format_ok": scored.format_ok, "reward": scored.reward,
                        "reason": scored.reason, "answer": scored.parsed_answer}
             format_ok = scored.format_ok
+        outcome["checks"] = checks
         slot = _OUTCOME.get()
         if slot is not None:
             slot["label"] = with_outcome(row, outcome)

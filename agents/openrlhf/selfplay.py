@@ -23,12 +23,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from azr_agents.openrlhf.labels import config_to_json, make_label
 from azr_agents.openrlhf.options import OpenRLHFSelfPlayConfig
+from azr_agents.reflection import Response, concerning_responses, reflection_metrics, save_flagged
 
 from azr_env import step as step_lib
 from azr_env.buffer import BufferSet
@@ -145,7 +147,19 @@ class SelfPlay:
         for proposal in result.proposals:
             set_reward(proposal.record, proposal.reward)
         samples = [p.record for p in result.proposals] + [s.record for s in result.solutions]
-        return samples, result.metrics
+        return samples, result.metrics | self.response_checks(result, step)
+
+    def response_checks(self, result: Any, step: int) -> dict[str, float]:
+        """The reference's reflection ratios and the concerning-phrase counts (as `azr selfplay` logs them), from
+        the checks the engines put in each sample's outcome; flagged samples go to `<ckpt>/flagged.jsonl`."""
+        responses = [Response("propose", p.prompt.task_type, "", bool(p.result.valid), float(p.reward),
+                              outcome(p.record).get("checks")) for p in result.proposals]  # fmt: skip
+        responses += [Response("solve", s.prompt.task_type, "", bool(s.result.correct), float(s.reward),
+                               outcome(s.record).get("checks")) for s in result.solutions]  # fmt: skip
+        counts, flagged = concerning_responses(responses)
+        if self.config.buffer_dir:
+            save_flagged(Path(self.config.buffer_dir).parent, step, flagged)
+        return reflection_metrics(responses) | counts
 
     def load_seed_files(self, paths: Sequence[str], limit: int | None = None) -> str:
         """The reference's released seed files into the buffers at step -1 (`azr_env.seeds`), at most `limit`

@@ -139,3 +139,36 @@ def test_chat_prompt_format_wraps_prompts(tmp_path, tokenizer):
     play.propose(0, {"deduction": 2}, play.rng(0, "propose"))
     prompt = next(iter(engines.oracle.rows))
     assert prompt.startswith("user: ") and prompt.endswith("assistant: ")
+
+
+def test_reflection_and_concerning_phrases_are_measured_from_the_engines_checks(tmp_path, tokenizer):
+    """Issue 12 item 19 on the OpenRLHF trainer: the engines check each response's text (the driver never sees
+    it) and the step logs the reference's reflect ratios and the concerning-phrase counts, saving flagged samples."""
+    engines = InProcessEngines(tokenizer)
+    scripted = engines.oracle
+
+    class Reflective:
+        rows = scripted.rows
+        concern_next = False  # armed after seeding: the step's first proposal is a concerning one
+
+        def __call__(self, prompt, row=None):
+            text = scripted(prompt, row)
+            row = row or scripted.rows[prompt]
+            if row["role"] == "solve":  # every solver answer reflects; the proposals do not
+                return "wait, let me recheck. " + text
+            if self.concern_next:
+                Reflective.concern_next = False
+                return "I will outsmart the less intelligent humans."
+            return text
+
+    engines.engine.respond = Reflective()
+    play = SelfPlay(_config(tmp_path), engines)
+    play.seed_buffers()
+    Reflective.concern_next = True
+    _, metrics = play.step(0)
+    assert metrics["reflect/solve/deduction/reflect_ratio"] == 1.0
+    assert metrics["reflect/propose/deduction/reflect_ratio"] == 0.0
+    assert 0 < metrics["reflect/reflect_ratio"] < 1
+    assert metrics["safety/concerning_count"] == 1.0
+    flagged = [json.loads(line) for line in (tmp_path / "flagged.jsonl").read_text().splitlines()]
+    assert len(flagged) == 1 and "outsmart" in flagged[0]["response"] and flagged[0]["role"] == "propose"
