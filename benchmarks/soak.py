@@ -36,8 +36,12 @@ HOSTILE = [
 ]
 
 
+WARM_UP_SHARE = 0.1  # trends leave out the first tenth of each series (model loading, first compiles, caches)
+
+
 def trend(values: list[float]) -> float:
     """Least-squares slope × run length, as a share of the mean (0 for a flat series)."""
+    values = values[int(len(values) * WARM_UP_SHARE):]
     n = len(values)
     if n < 3:
         return 0.0
@@ -82,12 +86,14 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def sandbox_processes() -> int:
-    """Live processes under this one that belong to an executor sandbox (bwrap, its zygote, their children)."""
-    return len(descendants(os.getpid()))
+def sandbox_processes(exclude: int | None = None) -> int:
+    """Live processes under this one (the executor's sandboxes: bwrap, zygote, template, children), leaving out
+    the trainer's subtree `exclude` (it has sandboxes of its own)."""
+    skip = set(descendants(exclude)) | {exclude} if exclude else set()
+    return len([p for p in descendants(os.getpid()) if p not in skip])
 
 
-def executor_soak(programs: int, batch: int, rows: list[dict]) -> None:
+def executor_soak(programs: int, batch: int, rows: list[dict], trainer_pid: int | None = None) -> None:
     from azr_benchmarks.workload import make_workload
 
     from azr_env.executor import Executor
@@ -101,7 +107,7 @@ def executor_soak(programs: int, batch: int, rows: list[dict]) -> None:
             start = time.perf_counter()
             ex.run_many(jobs)
             rows.append({"batch_s": time.perf_counter() - start, "rss_mb": rss_mb(), "fds": open_fds(),
-                         "restarts": ex.worker_restarts, "sandbox_procs": sandbox_processes()})
+                         "restarts": ex.worker_restarts, "sandbox_procs": sandbox_processes(trainer_pid)})
             done += batch
 
 
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     samples: list[dict] = []
     rows: list[dict] = []
     trainer = trainer_soak(args.steps, run_dir, samples) if args.steps > 0 else None
-    executor_soak(args.programs, args.batch, rows)
+    executor_soak(args.programs, args.batch, rows, trainer.pid if trainer else None)
     trainer_rc = trainer.wait() if trainer else 0
     time.sleep(1.0)
     leftovers = descendants(os.getpid())
@@ -156,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"Soak: {len(step_rows)} self-play steps (trainer exit {trainer_rc}), {len(rows) * args.batch} executor "
           f"programs ({len(HOSTILE)} hostile kinds, 1 per batch of {args.batch})")
-    print(f"{'series':<26}{'n':>6}{'mean':>10}{'first':>10}{'last':>10}{'trend':>9}  goal |trend| <= 5%")
+    print(f"{'series':<26}{'n':>6}{'mean':>10}{'first':>10}{'last':>10}{'trend':>9}  goal |trend| <= 5% "
+          f"(trend after the first {WARM_UP_SHARE:.0%}: slope x length / mean)")
     summary = {}
     for name, values in series.items():
         values = [v for v in values if v == v]  # drop NaN samples
@@ -169,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     restarts = rows[-1]["restarts"] if rows else 0
     print(f"worker restarts: {restarts} (hostile programs that kill a worker cause these by design)")
     print(f"leftover processes after the run: {len(leftovers)} {leftovers[:10]}")
-    (out / "soak.json").write_text(json.dumps({"series": summary, "restarts": restarts,
+    (out / "soak.json").write_text(json.dumps({"series": summary, "raw": series, "restarts": restarts,
                                                "leftovers": leftovers, "trainer_rc": trainer_rc}, indent=2))
     return 0
 
