@@ -152,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         step_rows = [r for r in map(json.loads, lines) if "time/step_s" in r]
     series = {
         "trainer step time (s)": [r["time/step_s"] for r in step_rows],
+        # a step's time follows how much the model writes: these two separate the two
+        "tokens generated per step": [r["perf/gen_tokens"] for r in step_rows if "perf/gen_tokens" in r],
+        "step ms per 1k gen tokens": [1000 * r["time/step_s"] / max(r.get("perf/gen_tokens", 0), 1) for r in step_rows],
         "trainer RSS (MB)": [s["rss_mb"] for s in samples],
         "trainer open fds": [s["fds"] for s in samples],
         "executor batch time (s)": [r["batch_s"] for r in rows],
