@@ -245,13 +245,15 @@ class Referee:
         return [self.proposer_prompt(buffers, t, rng) for t, n in counts.items() for _ in range(n)]
 
     def validate(
-        self, proposals: Sequence[tuple[str, str, Sequence[Task]]], *, hash_seed_check: bool | None = None
+        self, proposals: Sequence[tuple[str, str, Sequence[Task]]], *, hash_seed_check: bool | None = None,
+        trusted_source: bool = False,
     ) -> list[ProposalResult]:
         """Validate (task_type, response, references) triples of any types together (SPEC §3).
 
         One executor pass runs every proposal's program; a second, on the other-seed executor, re-runs the
         survivors when `hash_seed_check` (default: the config's) is on. Never raises for anything in the
-        responses.
+        responses. `trusted_source`: the programs come from azr_env's own generator, not a model, so the
+        determinism check stays in the child (no second process against a program trying to fool it).
         """
         cfg = self.config.task
         kinds = [get_task_type(t) for t, _, _ in proposals]
@@ -264,7 +266,7 @@ class Referee:
                 staged.append(Rejection("internal_error", repr(exc)[:300]))
         hash_check = cfg.hash_seed_check if hash_seed_check is None else hash_seed_check
         staged = self._resolve(staged, lambda exc: Rejection("internal_error", repr(exc)[:300]),
-                               rerun_follows=hash_check)  # fmt: skip
+                               rerun_follows=hash_check or trusted_source)  # fmt: skip
         if hash_check:
             staged = self._hash_check(kinds, staged)
         out = []

@@ -135,3 +135,16 @@ def test_a_state_keeping_program_is_still_rejected_when_the_check_stays_in_the_c
     for hash_seed_check in (True, False):
         [result] = referee.validate([("deduction", _proposal(program, "3"), [])], hash_seed_check=hash_seed_check)
         assert not result.valid and result.reason == "nondeterministic", result
+
+
+def test_the_generators_own_programs_skip_the_second_process(executor):
+    """`trusted_source=True` (azr_env's generator, not a model): the determinism check stays in the child."""
+    programs = [f"def f(a):\n    return a - {k}" for k in range(3)]
+    main = RecordingExecutor(executor)
+    with Referee(RoundConfig(), executor=main) as ref:
+        results = ref.validate([("deduction", _proposal(p, "5"), []) for p in programs], hash_seed_check=False,
+                               trusted_source=True)  # fmt: skip
+        stateful = ref.validate([("deduction", _proposal("n = []\ndef f(a):\n    n.append(a)\n    return len(n)", "5"),
+                                  [])], hash_seed_check=False, trusted_source=True)  # fmt: skip
+    assert [r.valid for r in results] == [True] * 3 and main.processes == 3 + 1
+    assert stateful[0].reason == "nondeterministic"
