@@ -4,30 +4,12 @@ import itertools
 
 import numpy as np
 import pytest
+from scripted_play import scripted
 
 from azr_env.buffer import BufferSet
 from azr_env.errors import ConfigError
 from azr_env.rounds import Referee, RoundConfig
 from azr_env.tasks import Task
-
-counter = itertools.count()
-
-
-def scripted(prompts: list[str]) -> list[str]:
-    """Valid, distinct proposals for proposer prompts; a wrong but well formatted answer for solver prompts."""
-    out = []
-    for prompt in prompts:
-        i = next(counter)
-        if "PLUGGED HERE" in prompt:
-            blocks = "".join(f"```input\n{i + k}\n```\n" for k in range(10))
-            out.append(f"<think>x</think><answer>{blocks}```message\nhint\n```</answer>")
-        elif "Design a new Python program" in prompt:
-            out.append(f"<think>x</think><answer>```python\ndef f(a):\n    return a * {i % 7 + 2}\n```\n"
-                       f"```input\n{i}\n```</answer>")  # fmt: skip
-        else:
-            blocks = "```output\n'wrong'\n```\n```input\n'wrong'\n```\n```python\ndef f(x):\n    return None\n```"
-            out.append(f"<think>x</think><answer>{blocks}</answer>")
-    return out
 
 
 @pytest.fixture(scope="module")
