@@ -25,6 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from azr_benchmarks.procs import descendants, process_table
 from azr_benchmarks.workload import make_workload
 
 from azr_env.executor import Executor
@@ -87,24 +88,9 @@ def _subprocess_one(job: Job, timeout_s: float) -> str:
 
 def tree_cpu_s() -> float:
     """CPU seconds of this process and every live descendant, each with its reaped children (cutime/cstime)."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, list[str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        stats[int(entry)] = fields
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    total, stack = 0, [os.getpid()]
-    while stack:
-        pid = stack.pop()
-        if pid in stats:
-            total += sum(int(x) for x in stats[pid][11:15])  # utime, stime, cutime, cstime
-        stack.extend(children.get(pid, []))
+    stats = process_table()
+    tree = [os.getpid(), *descendants(os.getpid(), stats)]
+    total = sum(sum(int(x) for x in stats[pid][11:15]) for pid in tree if pid in stats)  # utime..cstime
     return total / os.sysconf("SC_CLK_TCK")
 
 

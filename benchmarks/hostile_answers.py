@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import gymnasium as gym
+from azr_benchmarks.procs import status_mb
 
 import azr_env  # noqa: F401  (registers the envs)
 from azr_env.tasks import Task
@@ -52,22 +53,12 @@ def helper_program(references: int) -> str:
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return status_mb("VmRSS") or 0.0
 
 
 def peak_mb() -> float:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = status_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def reset_peak() -> bool:

@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from azr_benchmarks.procs import descendants, open_fds, process_table, status_mb
+
 HOSTILE = [
     "import os\ndef f(x):\n    while True:\n        try:\n            os.fork()\n"
     "        except OSError:\n            return x",
@@ -52,45 +54,16 @@ def trend(values: list[float]) -> float:
 
 
 def rss_mb(pid: int | str = "self") -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
-
-
-def open_fds(pid: int | str = "self") -> int:
-    try:
-        return len(os.listdir(f"/proc/{pid}/fd"))
-    except OSError:
-        return -1
-
-
-def descendants(pid: int) -> list[int]:
-    """Live processes below `pid` (from /proc's parent links)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    value = status_mb("VmRSS", pid)
+    return float("nan") if value is None else value
 
 
 def sandbox_processes(exclude: int | None = None) -> int:
     """Live processes under this one (the executor's sandboxes: bwrap, zygote, template, children), leaving out
     the trainer's subtree `exclude` (it has sandboxes of its own)."""
-    skip = set(descendants(exclude)) | {exclude} if exclude else set()
-    return len([p for p in descendants(os.getpid()) if p not in skip])
+    table = process_table()
+    skip = set(descendants(exclude, table)) | {exclude} if exclude else set()
+    return len([p for p in descendants(os.getpid(), table) if p not in skip])
 
 
 def executor_soak(programs: int, batch: int, rows: list[dict], trainer_pid: int | None = None) -> None:
