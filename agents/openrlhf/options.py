@@ -142,10 +142,6 @@ def section_options(cls: type) -> dict[str, tuple[type, Any, str]]:
     return options
 
 
-def step_options() -> dict[str, tuple[type, Any, str]]:
-    return section_options(StepConfig)
-
-
 def section_from_args(a: Any, prefix: str, cls: type, **given: Any) -> Any:
     """`cls` from the `--azr.<prefix>_*` flags, plus the values `given` from the older spellings."""
     values = {}
@@ -153,10 +149,6 @@ def section_from_args(a: Any, prefix: str, cls: type, **given: Any) -> Any:
         value = getattr(a, f"{prefix}_{name}", default)
         values[name] = bool(value) if kind is bool else tuple(value) if kind is tuple else value
     return cls(**values, **given)
-
-
-def step_config_from_args(a: Any) -> StepConfig:
-    return section_from_args(a, "step", StepConfig)
 
 
 def config_from_args(args: Any, *, ckpt_path: str | None = None) -> OpenRLHFSelfPlayConfig:
@@ -168,8 +160,9 @@ def config_from_args(args: Any, *, ckpt_path: str | None = None) -> OpenRLHFSelf
                              timeout_s=a.exec_timeout_s, prompt_format=a.prompt_format)  # fmt: skip
     rewards = section_from_args(a, "rewards", RewardConfig, zero_learnability_reward=a.zero_learnability_reward)
     max_new = getattr(args.rollout, "max_new_tokens", None) or RoundConfig().max_new_tokens
+    step = section_from_args(a, "step", StepConfig)
     rnd = RoundConfig(task=task, rewards=rewards, n_rollouts=a.n_rollouts, workers=a.exec_workers,
-                      memory_mb=a.exec_memory_mb, max_new_tokens=max_new, step=step_config_from_args(a))  # fmt: skip
+                      memory_mb=a.exec_memory_mb, max_new_tokens=max_new, step=step)  # fmt: skip
     buffer_dir = a.buffer_dir or (f"{ckpt_path}/azr_buffers" if ckpt_path else None)
     return OpenRLHFSelfPlayConfig(steps=a.steps, batch_per_type=a.batch_per_type, task_types=tuple(a.task_types),
                           n_rollouts=a.n_rollouts, seed_tasks_per_type=a.seed_tasks_per_type,
