@@ -255,17 +255,13 @@ def check_start(config: SelfPlayConfig) -> str:
     Here, not in the command, so that `main()` called from Python keeps the same rules. The isolation mode is
     recorded in `<run_dir>/sandbox.json` (with the host) for the run's record.
     """
-    from azr_env.sandbox.isolation import bwrap_works
+    from azr_env.sandbox.isolation import bwrap_works, training_isolation
 
     folder = Path(config.run_dir)
     if not config.resume and folder.is_dir() and any(folder.iterdir()):
         raise ConfigError(f"--run-dir {folder} is not empty and --resume is false: starting fresh would discard that "
                           "run; use a new --run-dir, or --resume true to continue it")  # fmt: skip
-    isolation = "bwrap" if bwrap_works() else "fallback"
-    if isolation == "fallback" and not config.allow_weak_sandbox:
-        raise ConfigError("bubblewrap is not usable here: model-written programs would run with network access "
-                          "(fallback isolation). Install bubblewrap (`apt-get install bubblewrap`; containers also "
-                          "need unprivileged user namespaces) or pass --allow-weak-sandbox")  # fmt: skip
+    isolation = training_isolation(bwrap_works(), config.allow_weak_sandbox, where="this machine")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sandbox.json").write_text(json.dumps({"isolation": isolation, "host": socket.gethostname()}) + "\n")
     return isolation

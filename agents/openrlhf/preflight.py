@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from azr_env.errors import ConfigError
+from azr_env.sandbox.isolation import training_isolation
 
 WANDB_KEY_ENV = "WANDB_API_KEY"
 WANDB_KEY_FROM_ENV = f"env:{WANDB_KEY_ENV}"
@@ -70,15 +71,8 @@ def check_run_folder(ckpt_path: str | None, buffer_dir: str | None, resume: bool
 
 
 def sandbox_mode(bwrap_ok: bool, allow_weak: bool, where: str = "this node") -> str:
-    """The executor isolation a node will use: "bwrap", or "fallback" only when explicitly allowed."""
-    if bwrap_ok:
-        return "bwrap"
-    if allow_weak:
-        return "fallback"
-    raise ConfigError(f"bubblewrap is not usable on {where}: model-written programs would run with network access "
-                      "(fallback isolation). Install bubblewrap (`apt-get install bubblewrap`; containers also need "
-                      "unprivileged user namespaces) or pass --azr.allow_weak_sandbox 1 to accept the weaker "
-                      "sandbox (docs/executor.md)")  # fmt: skip
+    """The executor isolation a node will use (the rule both trainers share, with OpenRLHF's flag)."""
+    return training_isolation(bwrap_ok, allow_weak, where=where, allow_flag="--azr.allow_weak_sandbox 1")
 
 
 def write_markers(folders: list[str]) -> dict[str, str]:

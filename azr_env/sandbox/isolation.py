@@ -87,6 +87,21 @@ def resolve_mode(requested: str) -> str:
     return "bwrap" if requested == "auto" else requested
 
 
+def training_isolation(bwrap_ok: bool, allow_weak: bool, *, where: str = "this node",
+                       allow_flag: str = "--allow-weak-sandbox") -> str:
+    """The isolation a training run may use: "bwrap", or "fallback" only when explicitly allowed (`allow_flag`,
+    the trainer's own spelling of the switch). Training never downgrades quietly: model-written programs would
+    reach the network in the fallback mode."""
+    if bwrap_ok:
+        return "bwrap"
+    if allow_weak:
+        return "fallback"
+    raise ConfigError(f"bubblewrap is not usable on {where}: model-written programs would run with network access "
+                      "(fallback isolation). Install bubblewrap (`apt-get install bubblewrap`; containers also need "
+                      f"unprivileged user namespaces) or pass {allow_flag} to accept the weaker sandbox "
+                      "(docs/executor.md)")  # fmt: skip
+
+
 _bwrap_ok: bool | None = None
 _bwrap_problem = ""
 
